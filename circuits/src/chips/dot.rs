@@ -1,0 +1,122 @@
+//! The dot-product gate: `DOT_WIDTH` multiply-accumulates per row, chained down a column.
+//!
+//! Row layout: advice `x_0..x_(W-1)` (inputs, copied from earlier activations) and `acc`;
+//! fixed `w_0..w_(W-1)` (weights), `bias` and `chain`. The gate
+//!
+//! ```text
+//! acc_cur = chain * acc_prev + bias + sum_i w_i * x_i
+//! ```
+//!
+//! computes one neuron's accumulator over `ceil(n / W)` rows: the first row has `chain = 0`
+//! and carries the bias, the others `chain = 1`, `bias = 0`. Unused input slots have weight 0.
+//! The weights are fixed columns, so the verifying key commits to the model.
+
+use ff::Field;
+use halo2_proofs::{
+    circuit::Region,
+    halo2curves::bn256::Fr,
+    plonk::{Advice, Column, ConstraintSystem, Constraints, Error, Expression, Fixed, Selector},
+    poly::Rotation,
+};
+
+use crate::field::i128_to_field;
+
+/// Multiply-accumulates per row.
+pub const DOT_WIDTH: usize = 6;
+
+/// Columns and selector of the dot-product gate.
+#[derive(Clone, Copy, Debug)]
+pub struct DotConfig {
+    /// Input cells.
+    pub inputs: [Column<Advice>; DOT_WIDTH],
+    /// Running accumulator.
+    pub acc: Column<Advice>,
+    /// Weights.
+    pub weights: [Column<Fixed>; DOT_WIDTH],
+    /// Bias, nonzero only on a chain's first row.
+    pub bias: Column<Fixed>,
+    /// `0` on a chain's first row, `1` after.
+    pub chain: Column<Fixed>,
+    /// Enables the gate.
+    pub selector: Selector,
+}
+
+/// The fixed values of one dot-product row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DotRow {
+    /// Weights, zero for unused slots.
+    pub weights: [i64; DOT_WIDTH],
+    /// Bias (only on a chain's first row).
+    pub bias: i64,
+    /// Whether this row continues the chain above it.
+    pub chain: bool,
+}
+
+/// What the dot-product chip offers.
+pub trait DotInstructions {
+    /// Enables the gate on `row` and assigns its fixed values.
+    ///
+    /// # Errors
+    /// Propagates synthesis errors.
+    fn assign_row_fixed(&self, region: &mut Region<'_, Fr>, row: usize, dot: &DotRow) -> Result<(), Error>;
+}
+
+/// The dot-product chip.
+#[derive(Clone, Debug)]
+pub struct DotChip {
+    config: DotConfig,
+}
+
+impl DotChip {
+    /// Wraps a configuration.
+    pub fn construct(config: DotConfig) -> Self {
+        Self { config }
+    }
+
+    /// Creates the fixed columns and the gate `"dot product"` over the given advice columns.
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fr>,
+        inputs: [Column<Advice>; DOT_WIDTH],
+        acc: Column<Advice>,
+    ) -> DotConfig {
+        let config = DotConfig {
+            inputs,
+            acc,
+            weights: std::array::from_fn(|_| meta.fixed_column()),
+            bias: meta.fixed_column(),
+            chain: meta.fixed_column(),
+            selector: meta.selector(),
+        };
+        meta.create_gate("dot product", |meta| {
+            let selector = meta.query_selector(config.selector);
+            let acc_cur = meta.query_advice(config.acc, Rotation::cur());
+            let acc_prev = meta.query_advice(config.acc, Rotation::prev());
+            let chain = meta.query_fixed(config.chain, Rotation::cur());
+            let bias = meta.query_fixed(config.bias, Rotation::cur());
+            let products = (0..DOT_WIDTH).fold(Expression::Constant(Fr::ZERO), |sum, i| {
+                let x = meta.query_advice(config.inputs[i], Rotation::cur());
+                let w = meta.query_fixed(config.weights[i], Rotation::cur());
+                sum + w * x
+            });
+            // acc_cur = chain * acc_prev + bias + sum_i w_i x_i
+            Constraints::with_selector(
+                selector,
+                [("acc = chain * acc_prev + bias + sum w_i x_i", acc_cur - chain * acc_prev - bias - products)],
+            )
+        });
+        config
+    }
+}
+
+impl DotInstructions for DotChip {
+    fn assign_row_fixed(&self, region: &mut Region<'_, Fr>, row: usize, dot: &DotRow) -> Result<(), Error> {
+        let config = &self.config;
+        config.selector.enable(region, row)?;
+        for (column, weight) in config.weights.iter().zip(dot.weights) {
+            region.assign_fixed(*column, row, i128_to_field(weight.into()));
+        }
+        region.assign_fixed(config.bias, row, i128_to_field(dot.bias.into()));
+        region.assign_fixed(config.chain, row, if dot.chain { Fr::ONE } else { Fr::ZERO });
+        Ok(())
+    }
+}

@@ -1,0 +1,194 @@
+//! Range checks by running-sum decomposition into short limbs, against one tagged table.
+//!
+//! A decomposition block occupies consecutive rows of the advice column `z`. Row `i` carries
+//! fixed values `tag_i = w_i` (the limb width), `enable_i = 1`, `offset_i` and
+//! `factor_i = 2^(w_i)`, except the block's last row, where `factor = 0`. The lookup
+//!
+//! ```text
+//! (tag, enable * z_i + offset_i - factor_i * z_{i+1})  in  { (w, v) : w in W, 0 <= v < 2^w } u {(0, 0)}
+//! ```
+//!
+//! states that the limb `l_i = z_i + offset_i - 2^(w_i) z_{i+1}` lies in `[0, 2^(w_i))`, and
+//! in the last row that `z_last + offset_last` itself does. Unrolled, with integer limbs:
+//!
+//! ```text
+//! z_0 = sum_i l_i * 2^(w_0 + ... + w_(i-1)) - (offsets, each scaled the same way)
+//! ```
+//!
+//! Every limb is a small integer, so the right-hand side is an integer of at most
+//! `sum w_i + 1` bits: as long as that is far below the field size (the circuit uses at
+//! most 65 bits), `z_0` has exactly one decomposition and nothing wraps. Rows where
+//! `enable = 0` have every fixed value zero and look up `(0, 0)`.
+
+use ff::Field;
+use halo2_proofs::{
+    circuit::{Layouter, Region, Value},
+    halo2curves::bn256::Fr,
+    plonk::{Advice, Column, ConstraintSystem, Error, Fixed, TableColumn},
+    poly::Rotation,
+};
+
+use crate::field::i128_to_field;
+
+/// One row of a decomposition block: the limb width and the offset added before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LimbSpec {
+    /// Width `w` of this row's limb: `0 <= l < 2^w`.
+    pub width: u32,
+    /// Constant added to `z` before the limb is taken.
+    pub offset: i128,
+}
+
+/// Columns, table and lookup of the range chip.
+#[derive(Clone, Debug)]
+pub struct RangeConfig {
+    /// The running sum `z`.
+    pub z: Column<Advice>,
+    /// Width of the limb looked up on this row (`0` when disabled).
+    pub tag: Column<Fixed>,
+    /// `1` on rows of a decomposition block.
+    pub enable: Column<Fixed>,
+    /// `2^w` on all but a block's last row, `0` there.
+    pub factor: Column<Fixed>,
+    /// Constant added to `z` before taking the limb.
+    pub offset: Column<Fixed>,
+    /// Table column of widths.
+    pub table_tag: TableColumn,
+    /// Table column of values.
+    pub table_value: TableColumn,
+    /// The limb widths the table serves, ascending and distinct.
+    pub widths: Vec<u32>,
+}
+
+/// What the range chip offers: limb decompositions of a running sum.
+pub trait RangeInstructions {
+    /// Fills the lookup table.
+    ///
+    /// # Errors
+    /// Propagates synthesis errors.
+    fn load_table(&self, layouter: &mut impl Layouter<Fr>) -> Result<(), Error>;
+
+    /// Assigns the fixed part of a block of `schedule.len()` rows starting at `row`.
+    fn assign_block_fixed(&self, region: &mut Region<'_, Fr>, row: usize, schedule: &[LimbSpec]);
+}
+
+/// The range chip.
+#[derive(Clone, Debug)]
+pub struct RangeChip {
+    config: RangeConfig,
+}
+
+impl RangeChip {
+    /// Wraps a configuration.
+    pub fn construct(config: RangeConfig) -> Self {
+        Self { config }
+    }
+
+    /// The chip's configuration.
+    pub fn config(&self) -> &RangeConfig {
+        &self.config
+    }
+
+    /// Creates the fixed and table columns and the lookup `"limb in range"` over `z`.
+    ///
+    /// `widths` are the limb widths the table must serve (each in `1..=8`).
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, z: Column<Advice>, widths: &[u32]) -> RangeConfig {
+        let mut widths = widths.to_vec();
+        widths.sort_unstable();
+        widths.dedup();
+        assert!(
+            widths.iter().all(|w| (1..=super::LIMB_BITS).contains(w)),
+            "limb widths must lie in 1..=8 (a circuit-construction bug, not user input)"
+        );
+        let config = RangeConfig {
+            z,
+            tag: meta.fixed_column(),
+            enable: meta.fixed_column(),
+            factor: meta.fixed_column(),
+            offset: meta.fixed_column(),
+            table_tag: meta.lookup_table_column(),
+            table_value: meta.lookup_table_column(),
+            widths,
+        };
+        meta.lookup("limb in range", |meta| {
+            let z_cur = meta.query_advice(config.z, Rotation::cur());
+            let z_next = meta.query_advice(config.z, Rotation::next());
+            let tag = meta.query_fixed(config.tag, Rotation::cur());
+            let enable = meta.query_fixed(config.enable, Rotation::cur());
+            let factor = meta.query_fixed(config.factor, Rotation::cur());
+            let offset = meta.query_fixed(config.offset, Rotation::cur());
+            // l = z_i + offset_i - 2^(w_i) z_{i+1},  0 <= l < 2^(w_i)
+            let limb = enable * z_cur + offset - factor * z_next;
+            vec![(tag, config.table_tag), (limb, config.table_value)]
+        });
+        config
+    }
+
+    /// Number of table rows for `widths`: `1 + sum 2^w`.
+    pub fn table_rows(widths: &[u32]) -> usize {
+        1 + widths.iter().map(|w| 1usize << w).sum::<usize>()
+    }
+}
+
+impl RangeInstructions for RangeChip {
+    fn load_table(&self, layouter: &mut impl Layouter<Fr>) -> Result<(), Error> {
+        let config = &self.config;
+        layouter.assign_table(
+            || "limb widths and values",
+            |mut table| {
+                table.assign_cell(|| "tag", config.table_tag, 0, || Value::known(Fr::ZERO))?;
+                table.assign_cell(|| "value", config.table_value, 0, || Value::known(Fr::ZERO))?;
+                let mut row = 1;
+                for &width in &config.widths {
+                    for value in 0..(1u64 << width) {
+                        let tag = Fr::from(u64::from(width));
+                        table.assign_cell(|| "tag", config.table_tag, row, || Value::known(tag))?;
+                        let v = Fr::from(value);
+                        table.assign_cell(|| "value", config.table_value, row, || Value::known(v))?;
+                        row += 1;
+                    }
+                }
+                Ok(())
+            },
+        )
+    }
+
+    fn assign_block_fixed(&self, region: &mut Region<'_, Fr>, row: usize, schedule: &[LimbSpec]) {
+        let config = &self.config;
+        for (i, limb) in schedule.iter().enumerate() {
+            let last = i + 1 == schedule.len();
+            let factor = if last { Fr::ZERO } else { Fr::from(1u64 << limb.width) };
+            region.assign_fixed(config.tag, row + i, Fr::from(u64::from(limb.width)));
+            region.assign_fixed(config.enable, row + i, Fr::ONE);
+            region.assign_fixed(config.factor, row + i, factor);
+            region.assign_fixed(config.offset, row + i, i128_to_field(limb.offset));
+        }
+    }
+}
+
+/// Computes the running sum `z_0 = value, z_1, ..., z_(n-1)` of a block.
+///
+/// For an in-range value every limb lands in range; otherwise the values are still produced
+/// (so that tests can prove the lookup rejects them) and [`decomposition_fits`] reports it.
+pub fn running_sum(value: i128, schedule: &[LimbSpec]) -> Vec<i128> {
+    let mut z = Vec::with_capacity(schedule.len());
+    let mut current = value;
+    for limb in schedule {
+        z.push(current);
+        let shifted = current + limb.offset;
+        current = shifted.div_euclid(1i128 << limb.width);
+    }
+    z
+}
+
+/// Whether `value` decomposes under `schedule` with every limb, the last included, in range.
+pub fn decomposition_fits(value: i128, schedule: &[LimbSpec]) -> bool {
+    let z = running_sum(value, schedule);
+    match (z.last(), schedule.last()) {
+        (Some(&z_last), Some(last)) => {
+            let top = z_last + last.offset;
+            (0..(1i128 << last.width)).contains(&top)
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,134 @@
+//! Rounding rescale with a bounded signed result, and ReLU on its sign bit.
+//!
+//! A neuron's accumulator `acc` (scale `2^2s`) is brought back to scale `2^s` by one range-chip
+//! block whose schedule is
+//!
+//! ```text
+//! [ r limbs: widths summing to s, offset 2^(s-1) on the first ]
+//! [ m limbs: widths summing to b-1, offset 2^(b-1) on the first ]
+//! [ sign: width 1 ]
+//! ```
+//!
+//! With `z_0 = acc`, the block enforces, over the integers (see [`super::range`]):
+//!
+//! ```text
+//! acc + 2^(s-1) = q * 2^s + r,           0 <= r < 2^s       (z_(n_r) = q)
+//! q + 2^(b-1)   = m + sign * 2^(b-1),     0 <= m < 2^(b-1), sign in {0, 1}
+//! ```
+//!
+//! so `q = floor((acc + 2^(s-1)) / 2^s)` is unique and lies in `[-2^(b-1), 2^(b-1))`, and
+//! `sign = 1` exactly when `q >= 0` (zero has one encoding: `m = 0, sign = 1`). An input
+//! feature gets the same block without the `r` limbs, which bounds it the same way.
+//!
+//! ReLU adds one row after the block, holding `y`, and the gate
+//!
+//! ```text
+//! y = sign * q        (sign at rotation -1, q at rotation -(n_m + 1))
+//! ```
+
+use halo2_proofs::{
+    circuit::Region,
+    halo2curves::bn256::Fr,
+    plonk::{Column, ConstraintSystem, Constraints, Error, Selector, Advice},
+    poly::Rotation,
+};
+
+use super::{limb_widths, range::LimbSpec};
+use crate::spec::MlpParams;
+
+/// The limb schedules implied by the fixed-point parameters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RescaleSchedule {
+    /// Schedule of a rescale block (remainder, magnitude, sign).
+    pub rescale: Vec<LimbSpec>,
+    /// Schedule of an input bound block (magnitude, sign).
+    pub signed: Vec<LimbSpec>,
+    /// Rows of remainder limbs: `q` sits at this offset within a rescale block.
+    pub remainder_rows: usize,
+    /// Rows of magnitude limbs.
+    pub magnitude_rows: usize,
+}
+
+impl RescaleSchedule {
+    /// Derives the schedules from `params` (assumed validated).
+    pub fn new(params: MlpParams) -> Self {
+        let s = params.scale_bits;
+        let b = params.activation_bits;
+        let with_offset = |widths: Vec<u32>, offset: i128| -> Vec<LimbSpec> {
+            widths
+                .into_iter()
+                .enumerate()
+                .map(|(i, width)| LimbSpec { width, offset: if i == 0 { offset } else { 0 } })
+                .collect()
+        };
+        let remainder = with_offset(limb_widths(s), 1i128 << (s - 1));
+        let magnitude = with_offset(limb_widths(b - 1), 1i128 << (b - 1));
+        let sign = LimbSpec { width: 1, offset: 0 };
+        let signed: Vec<LimbSpec> = magnitude.iter().copied().chain([sign]).collect();
+        let rescale = remainder.iter().copied().chain(signed.iter().copied()).collect();
+        Self {
+            rescale,
+            signed,
+            remainder_rows: remainder.len(),
+            magnitude_rows: magnitude.len(),
+        }
+    }
+
+    /// Every limb width used, for the range table.
+    pub fn widths(&self) -> Vec<u32> {
+        let mut widths: Vec<u32> = self.rescale.iter().map(|l| l.width).collect();
+        widths.sort_unstable();
+        widths.dedup();
+        widths
+    }
+}
+
+/// The ReLU gate's selector and the column it reads.
+#[derive(Clone, Copy, Debug)]
+pub struct ReluConfig {
+    /// The range chip's running-sum column.
+    pub z: Column<Advice>,
+    /// Enables the gate on the row holding `y`.
+    pub selector: Selector,
+    /// Distance from `y` back to `q`: `n_m + 1`.
+    pub q_distance: i32,
+}
+
+/// The ReLU chip: `y = sign * q` on top of a rescale block.
+#[derive(Clone, Debug)]
+pub struct ReluChip {
+    config: ReluConfig,
+}
+
+impl ReluChip {
+    /// Wraps a configuration.
+    pub fn construct(config: ReluConfig) -> Self {
+        Self { config }
+    }
+
+    /// Creates the gate `"relu"` over `z` for the given schedule.
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, z: Column<Advice>, schedule: &RescaleSchedule) -> ReluConfig {
+        let config = ReluConfig {
+            z,
+            selector: meta.selector(),
+            q_distance: schedule.magnitude_rows as i32 + 1,
+        };
+        meta.create_gate("relu", |meta| {
+            let selector = meta.query_selector(config.selector);
+            let y = meta.query_advice(z, Rotation::cur());
+            let sign = meta.query_advice(z, Rotation::prev());
+            let q = meta.query_advice(z, Rotation(-config.q_distance));
+            // y = sign * q
+            Constraints::with_selector(selector, [("y = sign * q", y - sign * q)])
+        });
+        config
+    }
+
+    /// Enables the gate on `row`, the row right after a rescale block.
+    ///
+    /// # Errors
+    /// Propagates synthesis errors.
+    pub fn enable(&self, region: &mut Region<'_, Fr>, row: usize) -> Result<(), Error> {
+        self.config.selector.enable(region, row)
+    }
+}

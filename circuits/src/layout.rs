@@ -1,0 +1,219 @@
+//! Where every cell of the MLP circuit lives: a plan computed once from the model.
+//!
+//! The circuit has two independent lanes that share rows:
+//! - the *dot lane* (advice `x_0..x_5`, `acc`): one chain of dot-product rows per neuron;
+//! - the *range lane* (advice `z`): one bound block per input feature, then one rescale block
+//!   (plus a ReLU row) per neuron.
+//!
+//! Copy constraints tie them together: every `x` cell equals the `z` cell holding the
+//! activation it reads, every chain's last `acc` equals the first `z` of its rescale block,
+//! and the instance column equals the input features' cells, then the outputs' cells.
+//! The plan depends only on the model, so keygen and proving agree on it.
+
+use crate::chips::{
+    dot::{DotRow, DOT_WIDTH},
+    range::{LimbSpec, RangeChip},
+    rescale::RescaleSchedule,
+};
+use crate::spec::{Activation, QuantizedMlp, SpecError};
+
+/// An advice column of the circuit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Lane {
+    /// Dot-product input slot `i < DOT_WIDTH`.
+    Input(usize),
+    /// Dot-product accumulator.
+    Acc,
+    /// Range-check running sum, which also holds every activation.
+    Z,
+}
+
+/// Number of advice columns.
+pub const NUM_LANES: usize = DOT_WIDTH + 2;
+
+impl Lane {
+    /// Index of the lane among the advice columns.
+    pub fn index(self) -> usize {
+        match self {
+            Lane::Input(i) => i,
+            Lane::Acc => DOT_WIDTH,
+            Lane::Z => DOT_WIDTH + 1,
+        }
+    }
+
+    /// All lanes, in column order.
+    pub fn all() -> impl Iterator<Item = Lane> {
+        (0..DOT_WIDTH).map(Lane::Input).chain([Lane::Acc, Lane::Z])
+    }
+}
+
+/// One advice cell: a lane and an absolute row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CellRef {
+    /// Column.
+    pub lane: Lane,
+    /// Row.
+    pub row: usize,
+}
+
+impl CellRef {
+    /// A cell of the range lane.
+    pub fn z(row: usize) -> Self {
+        Self { lane: Lane::Z, row }
+    }
+}
+
+/// Where one neuron's cells are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NeuronPlacement {
+    /// First row of its dot-product chain.
+    pub dot_start: usize,
+    /// Rows of the chain.
+    pub dot_rows: usize,
+    /// First row of its rescale block in the range lane.
+    pub block_start: usize,
+    /// The cell holding the neuron's activation.
+    pub output: CellRef,
+}
+
+/// Kind of a block in the range lane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockKind {
+    /// Bounds an input feature.
+    Signed,
+    /// Rescales an accumulator.
+    Rescale,
+}
+
+/// The complete cell plan of an MLP circuit.
+#[derive(Clone, Debug)]
+pub struct MlpLayout {
+    /// The model, validated.
+    pub model: QuantizedMlp,
+    /// Limb schedules.
+    pub schedule: RescaleSchedule,
+    /// Fixed values of every dot-lane row.
+    pub dot_rows: Vec<DotRow>,
+    /// For every dot-lane row and slot, the range-lane row whose activation it reads.
+    pub dot_sources: Vec<[Option<usize>; DOT_WIDTH]>,
+    /// Range-lane row holding each input feature (the start of its bound block).
+    pub input_rows: Vec<usize>,
+    /// Placement of every neuron, per layer.
+    pub neurons: Vec<Vec<NeuronPlacement>>,
+    /// Range-lane blocks: start row and kind.
+    pub blocks: Vec<(usize, BlockKind)>,
+    /// Rows where the ReLU gate is enabled.
+    pub relu_rows: Vec<usize>,
+    /// Rows used by the range lane.
+    pub range_len: usize,
+}
+
+impl MlpLayout {
+    /// Plans the circuit for `model`.
+    ///
+    /// # Errors
+    /// The model's [`SpecError`] if it does not validate.
+    pub fn new(model: QuantizedMlp) -> Result<Self, SpecError> {
+        model.validate()?;
+        let schedule = RescaleSchedule::new(model.params);
+        let mut layout = Self {
+            schedule,
+            dot_rows: Vec::new(),
+            dot_sources: Vec::new(),
+            input_rows: Vec::new(),
+            neurons: Vec::new(),
+            blocks: Vec::new(),
+            relu_rows: Vec::new(),
+            range_len: 0,
+            model,
+        };
+        for _ in 0..layout.model.input_size() {
+            let start = layout.push_block(BlockKind::Signed);
+            layout.input_rows.push(start);
+        }
+        let mut sources: Vec<usize> = layout.input_rows.clone();
+        for layer_index in 0..layout.model.layers.len() {
+            let layer = layout.model.layers[layer_index].clone();
+            let mut placements = Vec::with_capacity(layer.output_size());
+            for (weights, &bias) in layer.weights.iter().zip(&layer.biases) {
+                let dot_start = layout.dot_rows.len();
+                for (chunk_index, chunk) in weights.chunks(DOT_WIDTH).enumerate() {
+                    let mut row = DotRow {
+                        weights: [0; DOT_WIDTH],
+                        bias: if chunk_index == 0 { bias } else { 0 },
+                        chain: chunk_index > 0,
+                    };
+                    let mut row_sources = [None; DOT_WIDTH];
+                    for (slot, &weight) in chunk.iter().enumerate() {
+                        row.weights[slot] = weight;
+                        row_sources[slot] = Some(sources[chunk_index * DOT_WIDTH + slot]);
+                    }
+                    layout.dot_rows.push(row);
+                    layout.dot_sources.push(row_sources);
+                }
+                let block_start = layout.push_block(BlockKind::Rescale);
+                let output_row = match layer.activation {
+                    Activation::Identity => block_start + layout.schedule.remainder_rows,
+                    Activation::Relu => {
+                        let row = layout.range_len;
+                        layout.relu_rows.push(row);
+                        layout.range_len += 1;
+                        row
+                    }
+                };
+                placements.push(NeuronPlacement {
+                    dot_start,
+                    dot_rows: layout.dot_rows.len() - dot_start,
+                    block_start,
+                    output: CellRef::z(output_row),
+                });
+            }
+            sources = placements.iter().map(|p| p.output.row).collect();
+            layout.neurons.push(placements);
+        }
+        Ok(layout)
+    }
+
+    fn push_block(&mut self, kind: BlockKind) -> usize {
+        let start = self.range_len;
+        self.blocks.push((start, kind));
+        self.range_len += self.block_schedule(kind).len();
+        start
+    }
+
+    /// The limb schedule of a block kind.
+    pub fn block_schedule(&self, kind: BlockKind) -> &[LimbSpec] {
+        match kind {
+            BlockKind::Signed => &self.schedule.signed,
+            BlockKind::Rescale => &self.schedule.rescale,
+        }
+    }
+
+    /// Rows used by the dot lane.
+    pub fn dot_len(&self) -> usize {
+        self.dot_rows.len()
+    }
+
+    /// Rows of the lookup table.
+    pub fn table_rows(&self) -> usize {
+        RangeChip::table_rows(&self.schedule.widths())
+    }
+
+    /// Rows the circuit needs before blinding: the longest lane or the table.
+    pub fn rows(&self) -> usize {
+        self.dot_len().max(self.range_len + 1).max(self.table_rows())
+    }
+
+    /// Cells holding the model's outputs, in order.
+    pub fn output_cells(&self) -> Vec<CellRef> {
+        self.neurons
+            .last()
+            .map(|layer| layer.iter().map(|n| n.output).collect())
+            .unwrap_or_default()
+    }
+
+    /// Length of the public instance: input features, then outputs.
+    pub fn instance_len(&self) -> usize {
+        self.model.input_size() + self.model.output_size()
+    }
+}

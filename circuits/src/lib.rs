@@ -1,0 +1,39 @@
+//! halo2 chips and the MLP circuit of zkmlp: constraints and their witnesses, nothing else.
+//!
+//! The circuit proves `outputs = MLP(inputs)` for a [`QuantizedMlp`] fixed in the verifying
+//! key, with the integer semantics stated in [`spec`]:
+//!
+//! - [`chips::dot`]: dense layers as chained multi-column dot products;
+//! - [`chips::range`]: every bound is a running-sum decomposition into at most 8-bit limbs,
+//!   looked up in one small tagged table;
+//! - [`chips::rescale`]: rounding rescale `acc + 2^(s-1) = q 2^s + r`, `0 <= r < 2^s`, with
+//!   `q` bounded to `b` signed bits, and ReLU through `q`'s sign bit;
+//! - [`layout`] plans every cell, [`witness`] computes them, [`circuit`] assigns them.
+//!
+//! No value can wrap around the field: every input and activation is range-checked to at most
+//! 40 bits and every parameter is below `2^62`, so accumulators stay below `2^122`.
+#![deny(missing_docs)]
+
+pub mod chips;
+pub mod circuit;
+pub mod field;
+pub mod layout;
+pub mod spec;
+pub mod witness;
+
+pub use circuit::{MlpCircuit, MlpConfig};
+pub use layout::{CellRef, Lane, MlpLayout};
+pub use spec::{Activation, MlpParams, QuantizedLayer, QuantizedMlp, SpecError};
+pub use witness::{MlpWitness, WitnessError};
+
+/// Smallest `k` whose `2^k` rows hold `layout` plus the blinding rows of its constraint system.
+pub fn min_k(layout: &MlpLayout) -> u32 {
+    let mut cs = halo2_proofs::plonk::ConstraintSystem::default();
+    let _ = MlpConfig::configure(&mut cs, layout.model.params);
+    let needed = layout.rows() + cs.blinding_factors() + 1;
+    let mut k = 4;
+    while (1usize << k) < needed.max(cs.minimum_rows()) {
+        k += 1;
+    }
+    k
+}

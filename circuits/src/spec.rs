@@ -1,0 +1,254 @@
+//! The quantized model the circuit proves, and the fixed-point parameters that bound it.
+//!
+//! Everything here is plain integers: a [`QuantizedMlp`] is what the verifying key binds.
+//! Its semantics (the integer forward pass that the circuit enforces) are:
+//!
+//! ```text
+//! acc_j = bias_j + sum_i weight_ji * x_i            (weights at scale 2^s, x at 2^s, bias at 2^2s)
+//! q_j   = floor((acc_j + 2^(s-1)) / 2^s)            (rescale, rounding half up)
+//! y_j   = max(q_j, 0)  for ReLU,  q_j  for identity
+//! ```
+//!
+//! with every input feature and every `q_j` required to lie in
+//! `[-2^(b-1), 2^(b-1))`, where `s = scale_bits` and `b = activation_bits`.
+
+use std::fmt;
+
+/// Largest supported `scale_bits`.
+pub const MAX_SCALE_BITS: u32 = 24;
+/// Largest supported `activation_bits`.
+pub const MAX_ACTIVATION_BITS: u32 = 40;
+/// Largest supported magnitude of a quantized weight or bias (`2^62`).
+///
+/// With inputs below `2^(MAX_ACTIVATION_BITS - 1)` and at most [`MAX_LAYER_WIDTH`] inputs per
+/// neuron, every accumulator stays below `2^(62 + 39 + 20 + 1) = 2^122`, far from the BN254
+/// scalar modulus (`~2^254`): field arithmetic never wraps.
+pub const MAX_PARAMETER_MAGNITUDE: i64 = 1 << 62;
+/// Largest supported number of inputs or outputs of one layer.
+pub const MAX_LAYER_WIDTH: usize = 1 << 20;
+
+/// Fixed-point parameters of the circuit: they fix its gates, lookup table and bounds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MlpParams {
+    /// Fractional bits `s`: a real value `v` is represented by the integer `round(v * 2^s)`.
+    pub scale_bits: u32,
+    /// Signed bit-width `b` of every input and activation: values lie in `[-2^(b-1), 2^(b-1))`.
+    pub activation_bits: u32,
+}
+
+impl Default for MlpParams {
+    /// `scale_bits = 12`, `activation_bits = 24`: resolution `2^-12`, range `[-2048, 2048)`.
+    fn default() -> Self {
+        Self {
+            scale_bits: 12,
+            activation_bits: 24,
+        }
+    }
+}
+
+impl MlpParams {
+    /// Checks `1 <= scale_bits <= 24` and `2 <= activation_bits <= 40`.
+    ///
+    /// # Errors
+    /// [`SpecError::InvalidParams`] when a bound is violated.
+    pub fn validate(&self) -> Result<(), SpecError> {
+        if !(1..=MAX_SCALE_BITS).contains(&self.scale_bits)
+            || !(2..=MAX_ACTIVATION_BITS).contains(&self.activation_bits)
+        {
+            return Err(SpecError::InvalidParams(*self));
+        }
+        Ok(())
+    }
+
+    /// Smallest representable activation, `-2^(b-1)`.
+    pub fn min_activation(&self) -> i64 {
+        -(1i64 << (self.activation_bits - 1))
+    }
+
+    /// Largest representable activation, `2^(b-1) - 1`.
+    pub fn max_activation(&self) -> i64 {
+        (1i64 << (self.activation_bits - 1)) - 1
+    }
+
+    /// Whether `value` lies in `[-2^(b-1), 2^(b-1))`.
+    pub fn activation_in_range(&self, value: i128) -> bool {
+        value >= self.min_activation() as i128 && value <= self.max_activation() as i128
+    }
+}
+
+/// The non-linearity applied after a layer's rescale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Activation {
+    /// `y = max(q, 0)`.
+    Relu,
+    /// `y = q`.
+    Identity,
+}
+
+/// One dense layer in fixed point.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuantizedLayer {
+    /// `weights[j][i]` multiplies input `i` for output `j`, at scale `2^s`.
+    pub weights: Vec<Vec<i64>>,
+    /// `biases[j]`, at scale `2^(2s)` so that it adds directly to the accumulator.
+    pub biases: Vec<i64>,
+    /// Applied after the rescale.
+    pub activation: Activation,
+}
+
+impl QuantizedLayer {
+    /// Number of inputs.
+    pub fn input_size(&self) -> usize {
+        self.weights.first().map_or(0, Vec::len)
+    }
+
+    /// Number of outputs.
+    pub fn output_size(&self) -> usize {
+        self.weights.len()
+    }
+}
+
+/// A quantized multi-layer perceptron: the statement's fixed part.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuantizedMlp {
+    /// Fixed-point parameters.
+    pub params: MlpParams,
+    /// Layers, applied in order.
+    pub layers: Vec<QuantizedLayer>,
+}
+
+impl QuantizedMlp {
+    /// Number of input features.
+    pub fn input_size(&self) -> usize {
+        self.layers.first().map_or(0, QuantizedLayer::input_size)
+    }
+
+    /// Number of outputs.
+    pub fn output_size(&self) -> usize {
+        self.layers.last().map_or(0, QuantizedLayer::output_size)
+    }
+
+    /// Number of weights and biases.
+    pub fn parameter_count(&self) -> usize {
+        self.layers
+            .iter()
+            .map(|l| l.output_size() * (l.input_size() + 1))
+            .sum()
+    }
+
+    /// Checks parameters, shapes and magnitudes (see [`MAX_PARAMETER_MAGNITUDE`]).
+    ///
+    /// # Errors
+    /// The first [`SpecError`] found.
+    pub fn validate(&self) -> Result<(), SpecError> {
+        self.params.validate()?;
+        if self.layers.is_empty() {
+            return Err(SpecError::NoLayers);
+        }
+        let mut expected_inputs = self.input_size();
+        for (index, layer) in self.layers.iter().enumerate() {
+            let outputs = layer.output_size();
+            if outputs == 0 || expected_inputs == 0 {
+                return Err(SpecError::EmptyLayer { layer: index });
+            }
+            if outputs > MAX_LAYER_WIDTH || expected_inputs > MAX_LAYER_WIDTH {
+                return Err(SpecError::LayerTooWide { layer: index });
+            }
+            if let Some(row) = layer.weights.iter().position(|r| r.len() != expected_inputs) {
+                return Err(SpecError::ShapeMismatch {
+                    layer: index,
+                    row,
+                    expected: expected_inputs,
+                    got: layer.weights[row].len(),
+                });
+            }
+            if layer.biases.len() != outputs {
+                return Err(SpecError::BiasCount {
+                    layer: index,
+                    expected: outputs,
+                    got: layer.biases.len(),
+                });
+            }
+            let too_big = |v: &i64| v.unsigned_abs() > MAX_PARAMETER_MAGNITUDE as u64;
+            if layer.weights.iter().flatten().any(too_big) || layer.biases.iter().any(too_big) {
+                return Err(SpecError::ParameterTooLarge { layer: index });
+            }
+            expected_inputs = outputs;
+        }
+        Ok(())
+    }
+}
+
+/// Why a [`QuantizedMlp`] or [`MlpParams`] cannot be compiled into a circuit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SpecError {
+    /// `scale_bits` or `activation_bits` out of the supported range.
+    InvalidParams(MlpParams),
+    /// The model has no layers.
+    NoLayers,
+    /// A layer has no inputs or no outputs.
+    EmptyLayer {
+        /// Layer index.
+        layer: usize,
+    },
+    /// A layer exceeds [`MAX_LAYER_WIDTH`].
+    LayerTooWide {
+        /// Layer index.
+        layer: usize,
+    },
+    /// A weight row has the wrong length.
+    ShapeMismatch {
+        /// Layer index.
+        layer: usize,
+        /// Output row.
+        row: usize,
+        /// Expected inputs.
+        expected: usize,
+        /// Actual length.
+        got: usize,
+    },
+    /// The bias count differs from the output count.
+    BiasCount {
+        /// Layer index.
+        layer: usize,
+        /// Expected biases.
+        expected: usize,
+        /// Actual biases.
+        got: usize,
+    },
+    /// A parameter exceeds [`MAX_PARAMETER_MAGNITUDE`].
+    ParameterTooLarge {
+        /// Layer index.
+        layer: usize,
+    },
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidParams(p) => write!(
+                f,
+                "unsupported fixed-point parameters: scale_bits {} (1..={MAX_SCALE_BITS}), activation_bits {} (2..={MAX_ACTIVATION_BITS})",
+                p.scale_bits, p.activation_bits
+            ),
+            Self::NoLayers => write!(f, "the model has no layers"),
+            Self::EmptyLayer { layer } => write!(f, "layer {layer} has no inputs or no outputs"),
+            Self::LayerTooWide { layer } => {
+                write!(f, "layer {layer} has more than {MAX_LAYER_WIDTH} inputs or outputs")
+            }
+            Self::ShapeMismatch { layer, row, expected, got } => write!(
+                f,
+                "layer {layer}, output {row}: expected {expected} weights, got {got}"
+            ),
+            Self::BiasCount { layer, expected, got } => {
+                write!(f, "layer {layer}: expected {expected} biases, got {got}")
+            }
+            Self::ParameterTooLarge { layer } => write!(
+                f,
+                "layer {layer} has a quantized parameter above 2^62 in magnitude"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SpecError {}
