@@ -1,6 +1,7 @@
 //! The MLP circuit: configures the chips and assigns a planned layout in one region.
 //!
-//! Public instance (one column): the quantized input features, then the quantized outputs.
+//! Public instance (one column): the binding value, the quantized input features, then the
+//! quantized outputs.
 //! Weights, biases and the lookup table are fixed columns, bound by the verifying key.
 
 use std::sync::Arc;
@@ -151,8 +152,7 @@ impl Circuit<Fr> for MlpCircuit {
                         region.constrain_equal(config.cell(last_acc), config.cell(CellRef::z(neuron.block_start)));
                     }
                 }
-                let inputs = layout.input_rows.iter().map(|&row| CellRef::z(row));
-                Ok(inputs.chain(layout.output_cells()).map(|c| config.cell(c)).collect::<Vec<_>>())
+                Ok(layout.instance_cells().into_iter().map(|c| config.cell(c)).collect::<Vec<_>>())
             },
         )?;
         for (index, cell) in instance_cells.into_iter().enumerate() {

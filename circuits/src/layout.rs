@@ -7,7 +7,13 @@
 //!
 //! Copy constraints tie them together: every `x` cell equals the `z` cell holding the
 //! activation it reads, every chain's last `acc` equals the first `z` of its rescale block,
-//! and the instance column equals the input features' cells, then the outputs' cells.
+//! and the instance column equals the binding cell, the input features' cells, then the
+//! outputs' cells.
+//!
+//! The *binding* is one public field element the proof commits to without computing on it
+//! (e.g. a hash of the NFT being valued), so that a proof cannot be replayed for another
+//! subject. It sits in range-lane row 0, outside every block, tied to the instance by a copy
+//! constraint.
 //! The plan depends only on the model, so keygen and proving agree on it.
 
 use crate::chips::{
@@ -96,6 +102,8 @@ pub struct MlpLayout {
     pub dot_rows: Vec<DotRow>,
     /// For every dot-lane row and slot, the range-lane row whose activation it reads.
     pub dot_sources: Vec<[Option<usize>; DOT_WIDTH]>,
+    /// Range-lane row holding the binding value.
+    pub binding_row: usize,
     /// Range-lane row holding each input feature (the start of its bound block).
     pub input_rows: Vec<usize>,
     /// Placement of every neuron, per layer.
@@ -120,11 +128,12 @@ impl MlpLayout {
             schedule,
             dot_rows: Vec::new(),
             dot_sources: Vec::new(),
+            binding_row: 0,
             input_rows: Vec::new(),
             neurons: Vec::new(),
             blocks: Vec::new(),
             relu_rows: Vec::new(),
-            range_len: 0,
+            range_len: 1,
             model,
         };
         for _ in 0..layout.model.input_size() {
@@ -212,8 +221,17 @@ impl MlpLayout {
             .unwrap_or_default()
     }
 
-    /// Length of the public instance: input features, then outputs.
+    /// Length of the public instance: the binding, input features, then outputs.
     pub fn instance_len(&self) -> usize {
-        self.model.input_size() + self.model.output_size()
+        1 + self.model.input_size() + self.model.output_size()
+    }
+
+    /// All cells tied to the instance column, in instance order.
+    pub fn instance_cells(&self) -> Vec<CellRef> {
+        let inputs = self.input_rows.iter().map(|&row| CellRef::z(row));
+        std::iter::once(CellRef::z(self.binding_row))
+            .chain(inputs)
+            .chain(self.output_cells())
+            .collect()
     }
 }

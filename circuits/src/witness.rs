@@ -67,6 +67,8 @@ impl std::error::Error for WitnessError {}
 pub struct MlpWitness {
     /// `columns[lane.index()][row]`.
     pub columns: Vec<Vec<Fr>>,
+    /// The public value the proof is bound to (see [`crate::layout`]).
+    pub binding: Fr,
     /// Quantized input features.
     pub inputs: Vec<i64>,
     /// Quantized outputs, equal to the integer reference forward pass.
@@ -74,11 +76,11 @@ pub struct MlpWitness {
 }
 
 impl MlpWitness {
-    /// Computes the witness of `input` (quantized features) under `layout`.
+    /// Computes the witness of `input` (quantized features) under `layout`, bound to `binding`.
     ///
     /// # Errors
     /// [`WitnessError`] if the input count is wrong or a value leaves the activation range.
-    pub fn generate(layout: &MlpLayout, input: &[i64]) -> Result<Self, WitnessError> {
+    pub fn generate(layout: &MlpLayout, input: &[i64], binding: Fr) -> Result<Self, WitnessError> {
         let model = &layout.model;
         if input.len() != model.input_size() {
             return Err(WitnessError::FeatureCount { expected: model.input_size(), got: input.len() });
@@ -142,11 +144,12 @@ impl MlpWitness {
         }
         columns[DOT_WIDTH] = acc.par_iter().map(|&v| i128_to_field(v)).collect();
         columns[DOT_WIDTH + 1] = z.par_iter().map(|&v| i128_to_field(v)).collect();
+        columns[DOT_WIDTH + 1][layout.binding_row] = binding;
         let outputs = activations
             .into_iter()
             .map(|v| i64::try_from(v).expect("activations are bounded by 2^39"))
             .collect();
-        Ok(Self { columns, inputs: input.to_vec(), outputs })
+        Ok(Self { columns, binding, inputs: input.to_vec(), outputs })
     }
 
     /// The value of one cell (zero where nothing is assigned).
@@ -162,12 +165,9 @@ impl MlpWitness {
         self.columns[cell.lane.index()][cell.row] = value;
     }
 
-    /// The public instance: input features, then outputs.
+    /// The public instance: the binding, input features, then outputs.
     pub fn instance(&self) -> Vec<Fr> {
-        self.inputs
-            .iter()
-            .chain(&self.outputs)
-            .map(|&v| i128_to_field(v.into()))
-            .collect()
+        let values = self.inputs.iter().chain(&self.outputs).map(|&v| i128_to_field(v.into()));
+        std::iter::once(self.binding).chain(values).collect()
     }
 }

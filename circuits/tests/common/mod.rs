@@ -38,7 +38,7 @@ pub fn random_input(model: &QuantizedMlp, seed: u64) -> Vec<i64> {
 /// Layout and honest witness.
 pub fn setup(model: QuantizedMlp, input: &[i64]) -> (Arc<MlpLayout>, MlpWitness) {
     let layout = Arc::new(MlpLayout::new(model).expect("valid model"));
-    let witness = MlpWitness::generate(&layout, input).expect("honest witness");
+    let witness = MlpWitness::generate(&layout, input, Fr::from(0xb1d)).expect("honest witness");
     (layout, witness)
 }
 
