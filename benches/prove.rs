@@ -1,1 +1,94 @@
-fn main(){}
+//! Criterion benchmarks: witness generation, keygen, prove and verify per model size.
+//!
+//! Run with `cargo bench --bench prove`. Keygen is measured in its own group; proving and
+//! verifying reuse keys generated outside the timed closures.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use zkmlp::{
+    model::{Activation, DenseLayer, Mlp},
+    quantize::{quantize, quantize_input},
+    CompiledModel, MlpParams, ProvingKey, Srs,
+};
+
+/// Weights normal-ish / sqrt(fan-in), biases small: the shapes EZKL is compared on.
+fn random_mlp(sizes: &[usize], seed: u64) -> Mlp {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let layers = sizes
+        .windows(2)
+        .enumerate()
+        .map(|(i, pair)| {
+            let scale = (pair[0] as f64).sqrt().recip();
+            DenseLayer {
+                weights: (0..pair[1])
+                    .map(|_| {
+                        (0..pair[0])
+                            .map(|_| rng.gen_range(-1.7..1.7) * scale)
+                            .collect()
+                    })
+                    .collect(),
+                biases: (0..pair[1]).map(|_| rng.gen_range(-0.1..0.1)).collect(),
+                activation: if i + 2 == sizes.len() {
+                    Activation::Identity
+                } else {
+                    Activation::Relu
+                },
+            }
+        })
+        .collect();
+    Mlp { layers }
+}
+
+const SHAPES: [&[usize]; 3] = [&[8, 16, 16, 1], &[16, 64, 64, 1], &[32, 256, 256, 1]];
+
+fn name(sizes: &[usize]) -> String {
+    sizes
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn bench(c: &mut Criterion) {
+    for sizes in SHAPES {
+        let model = random_mlp(sizes, 7);
+        let compiled = CompiledModel::new(quantize(&model, MlpParams::default()).unwrap()).unwrap();
+        let srs = Srs::unsafe_setup_for_testing(compiled.k(), 7);
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let features: Vec<f64> = (0..sizes[0]).map(|_| rng.gen_range(-1.0..1.0)).collect();
+        let input = quantize_input(compiled.params(), &features).unwrap();
+        let id = BenchmarkId::from_parameter(format!("{} k={}", name(sizes), compiled.k()));
+
+        let mut group = c.benchmark_group("witness");
+        group.bench_with_input(id.clone(), &input, |b, input| {
+            b.iter(|| compiled.witness(input, Default::default()).unwrap())
+        });
+        group.finish();
+
+        let mut group = c.benchmark_group("keygen");
+        group.sample_size(10);
+        group.bench_function(id.clone(), |b| {
+            b.iter(|| ProvingKey::generate(&srs, &compiled).unwrap())
+        });
+        group.finish();
+
+        let pk = ProvingKey::generate(&srs, &compiled).unwrap();
+        let mut group = c.benchmark_group("prove");
+        group.sample_size(10);
+        group.bench_with_input(id.clone(), &features, |b, f| {
+            b.iter(|| pk.prove(f).unwrap())
+        });
+        group.finish();
+
+        let proof = pk.prove(&features).unwrap();
+        let mut group = c.benchmark_group("verify");
+        group.bench_with_input(id, &proof, |b, proof| {
+            b.iter(|| zkmlp::verify(pk.verifying_key(), proof).unwrap())
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -51,11 +51,20 @@ impl MlpConfig {
         let dot = DotChip::configure(meta, inputs, advice[Lane::Acc.index()]);
         let range = RangeChip::configure(meta, z, &schedule.widths());
         let relu = ReluChip::configure(meta, z, &schedule);
-        Self { advice, instance, dot, range, relu }
+        Self {
+            advice,
+            instance,
+            dot,
+            range,
+            relu,
+        }
     }
 
     fn cell(&self, cell: CellRef) -> Cell {
-        Cell { row_offset: cell.row, column: Column::<Any>::from(self.advice[cell.lane.index()]) }
+        Cell {
+            row_offset: cell.row,
+            column: Column::<Any>::from(self.advice[cell.lane.index()]),
+        }
     }
 }
 
@@ -69,12 +78,18 @@ pub struct MlpCircuit {
 impl MlpCircuit {
     /// A circuit without witness, for key generation.
     pub fn keygen(layout: Arc<MlpLayout>) -> Self {
-        Self { layout, witness: None }
+        Self {
+            layout,
+            witness: None,
+        }
     }
 
     /// A circuit carrying a witness, for proving or the mock prover.
     pub fn new(layout: Arc<MlpLayout>, witness: Arc<MlpWitness>) -> Self {
-        Self { layout, witness: Some(witness) }
+        Self {
+            layout,
+            witness: Some(witness),
+        }
     }
 
     /// The layout.
@@ -126,7 +141,11 @@ impl Circuit<Fr> for MlpCircuit {
 
                 for lane in Lane::all() {
                     let column = config.advice[lane.index()];
-                    let len = if lane == Lane::Z { layout.range_len } else { layout.dot_len() };
+                    let len = if lane == Lane::Z {
+                        layout.range_len
+                    } else {
+                        layout.dot_len()
+                    };
                     for row in 0..len {
                         let value = match &self.witness {
                             Some(w) => Value::known(w.get(CellRef { lane, row })),
@@ -140,7 +159,10 @@ impl Circuit<Fr> for MlpCircuit {
                     for (slot, source) in sources.iter().enumerate() {
                         if let Some(source_row) = source {
                             region.constrain_equal(
-                                config.cell(CellRef { lane: Lane::Input(slot), row }),
+                                config.cell(CellRef {
+                                    lane: Lane::Input(slot),
+                                    row,
+                                }),
                                 config.cell(CellRef::z(*source_row)),
                             );
                         }
@@ -148,11 +170,21 @@ impl Circuit<Fr> for MlpCircuit {
                 }
                 for layer in &layout.neurons {
                     for neuron in layer {
-                        let last_acc = CellRef { lane: Lane::Acc, row: neuron.dot_start + neuron.dot_rows - 1 };
-                        region.constrain_equal(config.cell(last_acc), config.cell(CellRef::z(neuron.block_start)));
+                        let last_acc = CellRef {
+                            lane: Lane::Acc,
+                            row: neuron.dot_start + neuron.dot_rows - 1,
+                        };
+                        region.constrain_equal(
+                            config.cell(last_acc),
+                            config.cell(CellRef::z(neuron.block_start)),
+                        );
                     }
                 }
-                Ok(layout.instance_cells().into_iter().map(|c| config.cell(c)).collect::<Vec<_>>())
+                Ok(layout
+                    .instance_cells()
+                    .into_iter()
+                    .map(|c| config.cell(c))
+                    .collect::<Vec<_>>())
             },
         )?;
         for (index, cell) in instance_cells.into_iter().enumerate() {

@@ -210,7 +210,9 @@ impl MlpLayout {
 
     /// Rows the circuit needs before blinding: the longest lane or the table.
     pub fn rows(&self) -> usize {
-        self.dot_len().max(self.range_len + 1).max(self.table_rows())
+        self.dot_len()
+            .max(self.range_len + 1)
+            .max(self.table_rows())
     }
 
     /// Cells holding the model's outputs, in order.

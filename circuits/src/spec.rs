@@ -154,7 +154,11 @@ impl QuantizedMlp {
             if outputs > MAX_LAYER_WIDTH || expected_inputs > MAX_LAYER_WIDTH {
                 return Err(SpecError::LayerTooWide { layer: index });
             }
-            if let Some(row) = layer.weights.iter().position(|r| r.len() != expected_inputs) {
+            if let Some(row) = layer
+                .weights
+                .iter()
+                .position(|r| r.len() != expected_inputs)
+            {
                 return Err(SpecError::ShapeMismatch {
                     layer: index,
                     row,

@@ -10,7 +10,10 @@ use ff::Field;
 use halo2_proofs::halo2curves::bn256::Fr;
 use rayon::prelude::*;
 
-use crate::chips::{dot::DOT_WIDTH, range::{decomposition_fits, running_sum}};
+use crate::chips::{
+    dot::DOT_WIDTH,
+    range::{decomposition_fits, running_sum},
+};
 use crate::field::i128_to_field;
 use crate::layout::{BlockKind, CellRef, MlpLayout, NUM_LANES};
 use crate::spec::Activation;
@@ -83,7 +86,10 @@ impl MlpWitness {
     pub fn generate(layout: &MlpLayout, input: &[i64], binding: Fr) -> Result<Self, WitnessError> {
         let model = &layout.model;
         if input.len() != model.input_size() {
-            return Err(WitnessError::FeatureCount { expected: model.input_size(), got: input.len() });
+            return Err(WitnessError::FeatureCount {
+                expected: model.input_size(),
+                got: input.len(),
+            });
         }
         let mut z = vec![0i128; layout.range_len];
         let mut acc = vec![0i128; layout.dot_len()];
@@ -99,7 +105,9 @@ impl MlpWitness {
         let rescale = layout.block_schedule(BlockKind::Rescale);
         let q_offset = layout.schedule.remainder_rows;
         let mut activations: Vec<i128> = input.iter().map(|&v| v.into()).collect();
-        for (layer_index, (layer, placements)) in model.layers.iter().zip(&layout.neurons).enumerate() {
+        for (layer_index, (layer, placements)) in
+            model.layers.iter().zip(&layout.neurons).enumerate()
+        {
             let computed: Vec<(Vec<i128>, Vec<i128>, i128)> = layer
                 .weights
                 .par_iter()
@@ -108,14 +116,23 @@ impl MlpWitness {
                 .map(|(neuron, (weights, &bias))| {
                     let mut chain = Vec::with_capacity(weights.len().div_ceil(DOT_WIDTH));
                     let mut running = i128::from(bias);
-                    for (chunk, xs) in weights.chunks(DOT_WIDTH).zip(activations.chunks(DOT_WIDTH)) {
-                        running += chunk.iter().zip(xs).map(|(&w, &x)| i128::from(w) * x).sum::<i128>();
+                    for (chunk, xs) in weights.chunks(DOT_WIDTH).zip(activations.chunks(DOT_WIDTH))
+                    {
+                        running += chunk
+                            .iter()
+                            .zip(xs)
+                            .map(|(&w, &x)| i128::from(w) * x)
+                            .sum::<i128>();
                         chain.push(running);
                     }
                     let sums = running_sum(running, rescale);
                     let q = sums[q_offset];
                     if !decomposition_fits(running, rescale) {
-                        return Err(WitnessError::ActivationOutOfRange { layer: layer_index, neuron, value: q });
+                        return Err(WitnessError::ActivationOutOfRange {
+                            layer: layer_index,
+                            neuron,
+                            value: q,
+                        });
                     }
                     let y = match layer.activation {
                         Activation::Relu => q.max(0),
@@ -149,12 +166,20 @@ impl MlpWitness {
             .into_iter()
             .map(|v| i64::try_from(v).expect("activations are bounded by 2^39"))
             .collect();
-        Ok(Self { columns, binding, inputs: input.to_vec(), outputs })
+        Ok(Self {
+            columns,
+            binding,
+            inputs: input.to_vec(),
+            outputs,
+        })
     }
 
     /// The value of one cell (zero where nothing is assigned).
     pub fn get(&self, cell: CellRef) -> Fr {
-        self.columns[cell.lane.index()].get(cell.row).copied().unwrap_or(Fr::ZERO)
+        self.columns[cell.lane.index()]
+            .get(cell.row)
+            .copied()
+            .unwrap_or(Fr::ZERO)
     }
 
     /// Overwrites one cell: for soundness tests that need a dishonest witness.
@@ -167,7 +192,11 @@ impl MlpWitness {
 
     /// The public instance: the binding, input features, then outputs.
     pub fn instance(&self) -> Vec<Fr> {
-        let values = self.inputs.iter().chain(&self.outputs).map(|&v| i128_to_field(v.into()));
+        let values = self
+            .inputs
+            .iter()
+            .chain(&self.outputs)
+            .map(|&v| i128_to_field(v.into()));
         std::iter::once(self.binding).chain(values).collect()
     }
 }

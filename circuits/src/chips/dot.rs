@@ -58,7 +58,12 @@ pub trait DotInstructions {
     ///
     /// # Errors
     /// Propagates synthesis errors.
-    fn assign_row_fixed(&self, region: &mut Region<'_, Fr>, row: usize, dot: &DotRow) -> Result<(), Error>;
+    fn assign_row_fixed(
+        &self,
+        region: &mut Region<'_, Fr>,
+        row: usize,
+        dot: &DotRow,
+    ) -> Result<(), Error>;
 }
 
 /// The dot-product chip.
@@ -101,7 +106,10 @@ impl DotChip {
             // acc_cur = chain * acc_prev + bias + sum_i w_i x_i
             Constraints::with_selector(
                 selector,
-                [("acc = chain * acc_prev + bias + sum w_i x_i", acc_cur - chain * acc_prev - bias - products)],
+                [(
+                    "acc = chain * acc_prev + bias + sum w_i x_i",
+                    acc_cur - chain * acc_prev - bias - products,
+                )],
             )
         });
         config
@@ -109,14 +117,23 @@ impl DotChip {
 }
 
 impl DotInstructions for DotChip {
-    fn assign_row_fixed(&self, region: &mut Region<'_, Fr>, row: usize, dot: &DotRow) -> Result<(), Error> {
+    fn assign_row_fixed(
+        &self,
+        region: &mut Region<'_, Fr>,
+        row: usize,
+        dot: &DotRow,
+    ) -> Result<(), Error> {
         let config = &self.config;
         config.selector.enable(region, row)?;
         for (column, weight) in config.weights.iter().zip(dot.weights) {
             region.assign_fixed(*column, row, i128_to_field(weight.into()));
         }
         region.assign_fixed(config.bias, row, i128_to_field(dot.bias.into()));
-        region.assign_fixed(config.chain, row, if dot.chain { Fr::ONE } else { Fr::ZERO });
+        region.assign_fixed(
+            config.chain,
+            row,
+            if dot.chain { Fr::ONE } else { Fr::ZERO },
+        );
         Ok(())
     }
 }

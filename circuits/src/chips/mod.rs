@@ -15,7 +15,7 @@ pub const LIMB_BITS: u32 = 8;
 /// Splits `bits` into limb widths of at most [`LIMB_BITS`], least significant first.
 pub fn limb_widths(bits: u32) -> Vec<u32> {
     let mut widths = vec![LIMB_BITS; (bits / LIMB_BITS) as usize];
-    if bits % LIMB_BITS != 0 {
+    if !bits.is_multiple_of(LIMB_BITS) {
         widths.push(bits % LIMB_BITS);
     }
     widths

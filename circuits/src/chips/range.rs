@@ -92,7 +92,11 @@ impl RangeChip {
     /// Creates the fixed and table columns and the lookup `"limb in range"` over `z`.
     ///
     /// `widths` are the limb widths the table must serve (each in `1..=8`).
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, z: Column<Advice>, widths: &[u32]) -> RangeConfig {
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fr>,
+        z: Column<Advice>,
+        widths: &[u32],
+    ) -> RangeConfig {
         let mut widths = widths.to_vec();
         widths.sort_unstable();
         widths.dedup();
@@ -144,7 +148,12 @@ impl RangeInstructions for RangeChip {
                         let tag = Fr::from(u64::from(width));
                         table.assign_cell(|| "tag", config.table_tag, row, || Value::known(tag))?;
                         let v = Fr::from(value);
-                        table.assign_cell(|| "value", config.table_value, row, || Value::known(v))?;
+                        table.assign_cell(
+                            || "value",
+                            config.table_value,
+                            row,
+                            || Value::known(v),
+                        )?;
                         row += 1;
                     }
                 }
@@ -157,7 +166,11 @@ impl RangeInstructions for RangeChip {
         let config = &self.config;
         for (i, limb) in schedule.iter().enumerate() {
             let last = i + 1 == schedule.len();
-            let factor = if last { Fr::ZERO } else { Fr::from(1u64 << limb.width) };
+            let factor = if last {
+                Fr::ZERO
+            } else {
+                Fr::from(1u64 << limb.width)
+            };
             region.assign_fixed(config.tag, row + i, Fr::from(u64::from(limb.width)));
             region.assign_fixed(config.enable, row + i, Fr::ONE);
             region.assign_fixed(config.factor, row + i, factor);

@@ -29,7 +29,7 @@
 use halo2_proofs::{
     circuit::Region,
     halo2curves::bn256::Fr,
-    plonk::{Column, ConstraintSystem, Constraints, Error, Selector, Advice},
+    plonk::{Advice, Column, ConstraintSystem, Constraints, Error, Selector},
     poly::Rotation,
 };
 
@@ -58,14 +58,24 @@ impl RescaleSchedule {
             widths
                 .into_iter()
                 .enumerate()
-                .map(|(i, width)| LimbSpec { width, offset: if i == 0 { offset } else { 0 } })
+                .map(|(i, width)| LimbSpec {
+                    width,
+                    offset: if i == 0 { offset } else { 0 },
+                })
                 .collect()
         };
         let remainder = with_offset(limb_widths(s), 1i128 << (s - 1));
         let magnitude = with_offset(limb_widths(b - 1), 1i128 << (b - 1));
-        let sign = LimbSpec { width: 1, offset: 0 };
+        let sign = LimbSpec {
+            width: 1,
+            offset: 0,
+        };
         let signed: Vec<LimbSpec> = magnitude.iter().copied().chain([sign]).collect();
-        let rescale = remainder.iter().copied().chain(signed.iter().copied()).collect();
+        let rescale = remainder
+            .iter()
+            .copied()
+            .chain(signed.iter().copied())
+            .collect();
         Self {
             rescale,
             signed,
@@ -107,7 +117,11 @@ impl ReluChip {
     }
 
     /// Creates the gate `"relu"` over `z` for the given schedule.
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, z: Column<Advice>, schedule: &RescaleSchedule) -> ReluConfig {
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fr>,
+        z: Column<Advice>,
+        schedule: &RescaleSchedule,
+    ) -> ReluConfig {
         let config = ReluConfig {
             z,
             selector: meta.selector(),

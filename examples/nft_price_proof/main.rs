@@ -1,0 +1,152 @@
+//! NFT valuation oracle, end to end: train a price model, quantize it, prove valuations in
+//! zero knowledge and verify them.
+//!
+//! Run with `cargo run --release --example nft_price_proof`.
+//!
+//! 1. Generate a deterministic synthetic dataset of NFT sales ([`dataset`]).
+//! 2. Train a float MLP (8-16-16-1, ReLU) in Rust with ndarray, fold the feature
+//!    standardization into its first layer, and report its accuracy.
+//! 3. Quantize it to fixed point and report the quantization error against float.
+//! 4. Compile it into a halo2 circuit, generate keys from an **unsafe, seeded SRS (for
+//!    testing only)**, prove the valuation of a few NFTs and verify each proof.
+
+mod dataset;
+
+use std::time::Instant;
+
+use ndarray::{Array1, Array2};
+use zkmlp::{
+    model::Mlp,
+    quantize::{quantization_report, quantize},
+    train::{train_regressor, Standardizer, TrainConfig},
+    CompiledModel, MlpParams, ProvingKey, Srs,
+};
+
+/// Folds `(x - mean) / std` into the first layer, so the model takes the raw features.
+fn fold_standardizer(model: &mut Mlp, standardizer: &Standardizer) {
+    let first = &mut model.layers[0];
+    for (row, bias) in first.weights.iter_mut().zip(first.biases.iter_mut()) {
+        for ((w, mean), std) in row
+            .iter_mut()
+            .zip(&standardizer.mean)
+            .zip(&standardizer.std)
+        {
+            *w /= std;
+            *bias -= *w * mean;
+        }
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let start = Instant::now();
+    let sales = dataset::generate(4_000, 2024);
+    let (train, test) = sales.split_at(3_200);
+    let to_matrix = |rows: &[dataset::NftSale]| {
+        let flat: Vec<f64> = rows.iter().flat_map(dataset::model_features).collect();
+        Array2::from_shape_vec((rows.len(), dataset::FEATURES), flat)
+    };
+    let x_train = to_matrix(train)?;
+    let y_train = Array1::from_iter(train.iter().map(|s| s.sale_price_eth));
+    println!(
+        "dataset: {} synthetic NFT sales ({} train, {} test), features:",
+        sales.len(),
+        train.len(),
+        test.len()
+    );
+    for name in dataset::FEATURE_NAMES {
+        println!("  - {name}");
+    }
+
+    // Train on standardized features, then fold the standardization into the model.
+    let standardizer = Standardizer::fit(&x_train);
+    let config = TrainConfig {
+        hidden: vec![16, 16],
+        epochs: 300,
+        learning_rate: 3e-3,
+        batch_size: 64,
+        seed: 7,
+        weight_decay: 0.0,
+    };
+    let train_start = Instant::now();
+    let (mut model, stats) = train_regressor(&standardizer.transform(&x_train), &y_train, &config)?;
+    fold_standardizer(&mut model, &standardizer);
+    println!(
+        "trained an MLP {} ({} parameters) in {:.2?}: train MSE {:.4} ETH^2",
+        shape(&model),
+        model.parameter_count(),
+        train_start.elapsed(),
+        stats.final_train_mse
+    );
+
+    let test_features: Vec<Vec<f64>> = test.iter().map(dataset::model_features).collect();
+    let float_mape = test
+        .iter()
+        .zip(&test_features)
+        .map(|(sale, x)| {
+            Ok((model.forward(x)?[0] - sale.sale_price_eth).abs() / sale.sale_price_eth)
+        })
+        .sum::<Result<f64, zkmlp::model::ModelError>>()?
+        / test.len() as f64;
+    println!(
+        "float model on the test set: mean absolute percentage error {:.2}%",
+        100.0 * float_mape
+    );
+
+    // Quantize and measure what fixed point costs.
+    let params = MlpParams::default();
+    let quantized = quantize(&model, params)?;
+    let report = quantization_report(&model, &quantized, &test_features)?;
+    println!(
+        "quantized to fixed point (scale 2^-{}, activations in {} signed bits); error against float on {} test sales:",
+        params.scale_bits, params.activation_bits, report.samples
+    );
+    println!("{report}");
+
+    // Compile, set up and prove.
+    let compiled = CompiledModel::new(quantized)?;
+    let stats = compiled.stats();
+    println!(
+        "circuit: k = {} ({} rows used: dot lane {}, range lane {}, table {}), {} advice columns, {} lookup",
+        stats.k, stats.rows_used, stats.dot_rows, stats.range_rows, stats.table_rows, stats.advice_columns, stats.lookups
+    );
+    println!("SRS: UNSAFE seeded setup, for testing only (anyone can forge proofs against it)");
+    let srs = Srs::unsafe_setup_for_testing(compiled.k(), 0x5eed);
+    let keygen_start = Instant::now();
+    let pk = ProvingKey::generate(&srs, &compiled)?;
+    println!("keygen: {:.2?}", keygen_start.elapsed());
+
+    for sale in test.iter().take(4) {
+        let features = dataset::model_features(sale);
+        let float_price = model.forward(&features)?[0];
+        let prove_start = Instant::now();
+        let proof = pk.prove(&features)?;
+        let prove_time = prove_start.elapsed();
+        let verify_start = Instant::now();
+        zkmlp::verify(pk.verifying_key(), &proof)?;
+        let verify_time = verify_start.elapsed();
+        println!(
+            "NFT #{:<5} (collection {:>2}, rank {:>5}): actual {:>8.4} ETH, float model {:>8.4} ETH, proven {:>8.4} ETH | proof {} bytes, prove {:.2?}, verify {:.2?}: verified",
+            sale.token_id,
+            sale.collection,
+            sale.rarity_rank,
+            sale.sale_price_eth,
+            float_price,
+            proof.decoded_outputs()[0],
+            proof.bytes.len(),
+            prove_time,
+            verify_time,
+        );
+    }
+    println!("total: {:.2?}", start.elapsed());
+    Ok(())
+}
+
+fn shape(model: &Mlp) -> String {
+    let mut sizes = vec![model.input_size()];
+    sizes.extend(model.layers.iter().map(|l| l.biases.len()));
+    sizes
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("-")
+}

@@ -1,0 +1,110 @@
+//! Proving: quantize the features, compute the witness, create a KZG + SHPLONK proof.
+//!
+//! Batches compute their witnesses and proofs in parallel with rayon.
+
+use std::sync::Arc;
+
+use halo2_proofs::{
+    halo2curves::bn256::{Bn256, G1Affine},
+    plonk::create_proof,
+    poly::kzg::{commitment::KZGCommitmentScheme, multiopen::ProverSHPLONK},
+    transcript::TranscriptWriterBuffer,
+};
+use rand::rngs::OsRng;
+use rayon::prelude::*;
+use snark_verifier_sdk::snark_verifier::{
+    loader::native::NativeLoader, system::halo2::transcript::evm::EvmTranscript,
+};
+use zkmlp_circuits::{MlpCircuit, MlpWitness};
+
+use crate::{
+    error::{Error, Result},
+    keys::ProvingKey,
+    proof::{binding_from_field, binding_to_field, Binding, Proof, PublicInputs},
+    quantize::quantize_input,
+};
+
+impl ProvingKey {
+    /// Proves the model's output on real-valued `features`.
+    ///
+    /// # Errors
+    /// [`Error::Quantize`] if a feature is not finite or out of range, [`Error::Witness`]
+    /// if an activation would overflow, [`Error::Halo2`] if proving fails.
+    pub fn prove(&self, features: &[f64]) -> Result<Proof> {
+        self.prove_bound(features, [0; 32])
+    }
+
+    /// Proves the model's output on `features`, bound to `binding` (e.g. the hash of the NFT
+    /// being valued): the proof verifies only with that binding.
+    ///
+    /// # Errors
+    /// As [`ProvingKey::prove`], and [`Error::BindingOutOfField`] if `binding` is not below
+    /// the field modulus.
+    pub fn prove_bound(&self, features: &[f64], binding: Binding) -> Result<Proof> {
+        let input = quantize_input(self.model.params(), features)?;
+        self.prove_quantized(&input, binding)
+    }
+
+    /// Proves the model's output on already quantized features.
+    ///
+    /// # Errors
+    /// As [`ProvingKey::prove_bound`].
+    pub fn prove_quantized(&self, input: &[i64], binding: Binding) -> Result<Proof> {
+        let binding = binding_to_field(&binding).ok_or(Error::BindingOutOfField)?;
+        let witness = self.model.witness(input, binding)?;
+        self.prove_witness(witness)
+    }
+
+    /// Proves a batch of feature vectors, one proof each, in parallel.
+    ///
+    /// # Errors
+    /// The first error of any item, as [`ProvingKey::prove`].
+    pub fn prove_batch(&self, batch: &[Vec<f64>]) -> Result<Vec<Proof>> {
+        batch
+            .par_iter()
+            .map(|features| self.prove(features))
+            .collect()
+    }
+
+    /// Proves a precomputed witness; the witness's own inputs and outputs become the
+    /// public inputs.
+    ///
+    /// # Errors
+    /// [`Error::Halo2`] if proving fails.
+    pub fn prove_witness(&self, witness: MlpWitness) -> Result<Proof> {
+        let public_inputs = PublicInputs {
+            binding: binding_from_field(witness.binding),
+            features: witness.inputs.clone(),
+            outputs: witness.outputs.clone(),
+        };
+        let instance = witness.instance();
+        let circuit = MlpCircuit::new(self.model.layout().clone(), Arc::new(witness));
+        let mut transcript =
+            EvmTranscript::<G1Affine, NativeLoader, Vec<u8>, Vec<u8>>::init(Vec::new());
+        create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+            self.vk.params.as_ref(),
+            &self.pk,
+            &[circuit],
+            &[&[instance.as_slice()]],
+            OsRng,
+            &mut transcript,
+        )
+        .map_err(|e| Error::Halo2 {
+            operation: "proving",
+            message: e.to_string(),
+        })?;
+        Ok(Proof {
+            bytes: transcript.finalize(),
+            public_inputs,
+            scale_bits: self.model.params().scale_bits,
+        })
+    }
+}
+
+/// Proves `features` with `pk`; see [`ProvingKey::prove`].
+///
+/// # Errors
+/// As [`ProvingKey::prove`].
+pub fn prove(pk: &ProvingKey, features: &[f64]) -> Result<Proof> {
+    pk.prove(features)
+}
