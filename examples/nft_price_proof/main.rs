@@ -61,8 +61,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let standardizer = Standardizer::fit(&x_train);
     let config = TrainConfig {
         hidden: vec![16, 16],
-        epochs: 300,
-        learning_rate: 3e-3,
+        epochs: 3_000,
+        learning_rate: 1e-3,
         batch_size: 64,
         seed: 7,
         weight_decay: 0.0,
