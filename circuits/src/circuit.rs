@@ -115,6 +115,9 @@ impl Circuit<Fr> for MlpCircuit {
         MlpConfig::configure(meta, params)
     }
 
+    /// Only reached if halo2's `circuit-params` feature were off; the workspace keeps it on
+    /// (halo2-axiom's default), so the real parameters always arrive through
+    /// `configure_with_params`.
     fn configure(meta: &mut ConstraintSystem<Fr>) -> MlpConfig {
         MlpConfig::configure(meta, MlpParams::default())
     }
@@ -130,7 +133,10 @@ impl Circuit<Fr> for MlpCircuit {
             || "mlp",
             |mut region| {
                 for (row, dot_row) in layout.dot_rows.iter().enumerate() {
-                    dot.assign_row_fixed(&mut region, row, dot_row)?;
+                    match dot_row {
+                        Some(dot_row) => dot.assign_row_fixed(&mut region, row, dot_row)?,
+                        None => dot.assign_empty_row(&mut region, row),
+                    }
                 }
                 for &(start, kind) in &layout.blocks {
                     range.assign_block_fixed(&mut region, start, layout.block_schedule(kind));

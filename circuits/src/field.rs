@@ -13,7 +13,7 @@ pub fn i128_to_field(value: i128) -> Fr {
     }
 }
 
-/// Maps a field element back to a signed integer if it lies within `[-2^126, 2^126)`.
+/// Maps a field element back to a signed integer if it lies within `(-2^126, 2^126)`.
 pub fn field_to_i128(value: &Fr) -> Option<i128> {
     let fits = |f: &Fr| -> Option<i128> {
         let repr = f.to_repr();

@@ -98,8 +98,9 @@ pub struct MlpLayout {
     pub model: QuantizedMlp,
     /// Limb schedules.
     pub schedule: RescaleSchedule,
-    /// Fixed values of every dot-lane row.
-    pub dot_rows: Vec<DotRow>,
+    /// Fixed values of every dot-lane row; `None` where the gate is off. Row 0 is always off:
+    /// the gate reads `acc` at rotation -1, which on row 0 wraps to the last (blinding) row.
+    pub dot_rows: Vec<Option<DotRow>>,
     /// For every dot-lane row and slot, the range-lane row whose activation it reads.
     pub dot_sources: Vec<[Option<usize>; DOT_WIDTH]>,
     /// Range-lane row holding the binding value.
@@ -126,8 +127,8 @@ impl MlpLayout {
         let schedule = RescaleSchedule::new(model.params);
         let mut layout = Self {
             schedule,
-            dot_rows: Vec::new(),
-            dot_sources: Vec::new(),
+            dot_rows: vec![None],
+            dot_sources: vec![[None; DOT_WIDTH]],
             binding_row: 0,
             input_rows: Vec::new(),
             neurons: Vec::new(),
@@ -157,7 +158,7 @@ impl MlpLayout {
                         row.weights[slot] = weight;
                         row_sources[slot] = Some(sources[chunk_index * DOT_WIDTH + slot]);
                     }
-                    layout.dot_rows.push(row);
+                    layout.dot_rows.push(Some(row));
                     layout.dot_sources.push(row_sources);
                 }
                 let block_start = layout.push_block(BlockKind::Rescale);

@@ -11,7 +11,7 @@
 //! - [`layout`] plans every cell, [`witness`] computes them, [`circuit`] assigns them.
 //!
 //! No value can wrap around the field: every input and activation is range-checked to at most
-//! 40 bits and every parameter is below `2^62`, so accumulators stay below `2^122`.
+//! 40 bits and every parameter is at most `2^62` in magnitude, so accumulators stay below `2^122`.
 #![deny(missing_docs)]
 
 pub mod chips;

@@ -65,6 +65,9 @@ impl fmt::Display for WitnessError {
 
 impl std::error::Error for WitnessError {}
 
+/// A neuron's accumulator chain, rescale running sum and activation.
+type NeuronValues = (Vec<i128>, Vec<i128>, i128);
+
 /// Values of every advice cell, plus the integer inputs and outputs they encode.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MlpWitness {
@@ -108,7 +111,8 @@ impl MlpWitness {
         for (layer_index, (layer, placements)) in
             model.layers.iter().zip(&layout.neurons).enumerate()
         {
-            let computed: Vec<(Vec<i128>, Vec<i128>, i128)> = layer
+            // Collected per neuron first, so that the error reported is the lowest-index one.
+            let computed: Vec<Result<NeuronValues, WitnessError>> = layer
                 .weights
                 .par_iter()
                 .zip(layer.biases.par_iter())
@@ -140,9 +144,10 @@ impl MlpWitness {
                     };
                     Ok((chain, sums, y))
                 })
-                .collect::<Result<_, _>>()?;
+                .collect();
             activations = Vec::with_capacity(computed.len());
-            for ((chain, sums, y), placement) in computed.into_iter().zip(placements) {
+            for (values, placement) in computed.into_iter().zip(placements) {
+                let (chain, sums, y) = values?;
                 acc[placement.dot_start..placement.dot_start + chain.len()].copy_from_slice(&chain);
                 let block = placement.block_start;
                 z[block..block + sums.len()].copy_from_slice(&sums);

@@ -73,6 +73,19 @@ pub struct DotChip {
 }
 
 impl DotChip {
+    /// Assigns zero weights, bias and chain on `row` without enabling the gate.
+    ///
+    /// Used for row 0, which must not carry the gate (its `acc_prev` would wrap to the last
+    /// row); assigning it keeps the region starting at row 0 for the mock prover's reports.
+    pub fn assign_empty_row(&self, region: &mut Region<'_, Fr>, row: usize) {
+        let config = &self.config;
+        for column in config.weights.iter().chain([&config.bias, &config.chain]) {
+            region.assign_fixed(*column, row, Fr::ZERO);
+        }
+    }
+}
+
+impl DotChip {
     /// Wraps a configuration.
     pub fn construct(config: DotConfig) -> Self {
         Self { config }

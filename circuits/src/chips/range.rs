@@ -92,6 +92,10 @@ impl RangeChip {
     /// Creates the fixed and table columns and the lookup `"limb in range"` over `z`.
     ///
     /// `widths` are the limb widths the table must serve (each in `1..=8`).
+    ///
+    /// # Panics
+    /// If a width lies outside `1..=8`: the widths come from validated parameters, so this is
+    /// a construction bug, never a consequence of user input.
     pub fn configure(
         meta: &mut ConstraintSystem<Fr>,
         z: Column<Advice>,
