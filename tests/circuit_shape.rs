@@ -1,0 +1,58 @@
+//! Pins the circuit's shape for a 433-parameter MLP (8-16-16-1, the size EZKL needs k = 15
+//! for): any change to k, columns, lookups, degree or proof size must be deliberate.
+
+use zkmlp::{
+    model::{Activation, DenseLayer, Mlp},
+    quantize::quantize,
+    CompiledModel, MlpParams, ProvingKey, Srs,
+};
+
+fn mlp_8_16_16_1() -> Mlp {
+    let layer = |inputs: usize, outputs: usize, activation| DenseLayer {
+        weights: (0..outputs)
+            .map(|j| {
+                (0..inputs)
+                    .map(|i| ((i * 5 + j * 11) as f64 * 0.13).sin() / (inputs as f64).sqrt())
+                    .collect()
+            })
+            .collect(),
+        biases: (0..outputs).map(|j| (j as f64 * 0.7).cos() * 0.1).collect(),
+        activation,
+    };
+    Mlp {
+        layers: vec![
+            layer(8, 16, Activation::Relu),
+            layer(16, 16, Activation::Relu),
+            layer(16, 1, Activation::Identity),
+        ],
+    }
+}
+
+#[test]
+fn shape_of_the_433_parameter_mlp_is_pinned() {
+    let compiled =
+        CompiledModel::new(quantize(&mlp_8_16_16_1(), MlpParams::default()).unwrap()).unwrap();
+    let stats = compiled.stats();
+    assert_eq!(stats.parameters, 433);
+    assert_eq!(stats.k, 9);
+    assert_eq!((stats.advice_columns, stats.lookups), (8, 1));
+    // The range lane: binding row, 8 input blocks of 4 rows, 32 ReLU neurons of 7, 1 identity
+    // neuron of 6. The dot lane: an empty row 0, then 16*2 + 16*3 + 3 chained rows.
+    assert_eq!(
+        (stats.range_rows, stats.dot_rows, stats.table_rows),
+        (1 + 32 + 32 * 7 + 6, 1 + 83, 403)
+    );
+
+    let srs = Srs::unsafe_setup_for_testing(compiled.k(), 3);
+    let pk = ProvingKey::generate(&srs, &compiled).unwrap();
+    let cs = pk.verifying_key().halo2().cs();
+    assert_eq!(cs.num_advice_columns(), 8);
+    assert_eq!(cs.num_instance_columns(), 1);
+    assert_eq!(cs.lookups().len(), 1);
+    assert_eq!(cs.degree(), 5);
+    // 6 weights, bias, chain, tag, enable, factor, offset, 2 table columns, and the two
+    // selectors (active on the same rows, since the lanes overlap, so not merged).
+    assert_eq!(cs.num_fixed_columns(), 16);
+    let proof = pk.prove(&[0.5; 8]).unwrap();
+    assert_eq!(proof.bytes.len(), 2976);
+}
