@@ -28,6 +28,7 @@
 
 pub mod compiled;
 pub mod error;
+pub mod evm;
 pub mod keys;
 pub mod model;
 pub mod proof;

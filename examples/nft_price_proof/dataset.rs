@@ -148,3 +148,18 @@ pub fn model_features(sale: &NftSale) -> Vec<f64> {
         (sale.owner_count as f64).ln(),
     ]
 }
+
+/// A deterministic stand-in address for collection `index` (`0xc011ec7...` followed by it).
+pub fn collection_address(index: usize) -> [u8; 20] {
+    let mut address = [0u8; 20];
+    address[..4].copy_from_slice(&[0xc0, 0x11, 0xec, 0x70]);
+    address[12..].copy_from_slice(&(index as u64).to_be_bytes());
+    address
+}
+
+/// A token id as the EVM's 32-byte big-endian `uint256`.
+pub fn token_id_word(token_id: u64) -> [u8; 32] {
+    let mut word = [0u8; 32];
+    word[24..].copy_from_slice(&token_id.to_be_bytes());
+    word
+}

@@ -8,9 +8,13 @@
 //!    standardization into its first layer, and report its accuracy.
 //! 3. Quantize it to fixed point and report the quantization error against float.
 //! 4. Compile it into a halo2 circuit, generate keys from an **unsafe, seeded SRS (for
-//!    testing only)**, prove the valuation of a few NFTs and verify each proof.
+//!    testing only)**, prove the valuation of a few NFTs, each proof bound to its NFT
+//!    (collection address, token id), and verify each proof.
+//! 5. Generate the Solidity verifier and the `NftValuationOracle` contract, compile them with
+//!    solc-js (run `npm ci` first), and submit one valuation on an in-process EVM ([`onchain`]).
 
 mod dataset;
+mod onchain;
 
 use std::time::Instant;
 
@@ -115,11 +119,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pk = ProvingKey::generate(&srs, &compiled)?;
     println!("keygen: {:.2?}", keygen_start.elapsed());
 
+    let mut first_valuation = None;
     for sale in test.iter().take(4) {
         let features = dataset::model_features(sale);
         let float_price = model.forward(&features)?[0];
+        let (collection, token_id) = (
+            dataset::collection_address(sale.collection),
+            dataset::token_id_word(sale.token_id),
+        );
+        let binding = zkmlp::evm::nft_binding(collection, token_id);
         let prove_start = Instant::now();
-        let proof = pk.prove(&features)?;
+        let proof = pk.prove_bound(&features, binding)?;
         let prove_time = prove_start.elapsed();
         let verify_start = Instant::now();
         zkmlp::verify(pk.verifying_key(), &proof)?;
@@ -136,6 +146,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             prove_time,
             verify_time,
         );
+        first_valuation.get_or_insert((proof, collection, token_id));
+    }
+    if let Some((proof, collection, token_id)) = first_valuation {
+        onchain::run_onchain(&pk, &proof, collection, token_id)?;
     }
     println!("total: {:.2?}", start.elapsed());
     Ok(())

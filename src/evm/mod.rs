@@ -1,0 +1,123 @@
+//! On-chain verification: a generated Solidity verifier, its calldata, an NFT valuation
+//! oracle, and an in-process EVM to run them.
+//!
+//! 1. [`SolidityVerifier::generate`] emits the verifier of a [`VerifyingKey`] with
+//!    snark-verifier (SHPLONK, Keccak transcript: the same checks as [`crate::verify`]).
+//! 2. [`Solc`] compiles it with the solc-js version pinned in `package.json` (run `npm ci`
+//!    first), optimizer off; [`CompiledContract::check_code_size`] enforces EIP-170.
+//! 3. [`encode_calldata`] turns a [`Proof`] into the verifier's calldata.
+//! 4. [`LocalEvm`] deploys and calls contracts on revm and reports gas.
+//!
+//! # Calldata layout
+//!
+//! The verifier has no ABI: it is a `fallback` that reads raw calldata, returns nothing on
+//! success and reverts otherwise.
+//!
+//! | offset | bytes | content |
+//! |---|---|---|
+//! | `0` | 32 | binding (e.g. [`nft_binding`]) |
+//! | `32 * (1 + i)` | 32 | feature `i` (`i < input_size`) |
+//! | `32 * (1 + input_size + j)` | 32 | output `j` (`j < output_size`) |
+//! | `32 * n` | [`SolidityVerifier::proof_len`] | [`Proof::bytes`] |
+//!
+//! with `n = 1 + input_size + output_size`. Every instance is a big-endian field element
+//! below the BN254 scalar modulus `r`; a negative `v` is encoded as `r - |v|`. The verifier
+//! rejects instances `>= r` and calldata of any other length. In Solidity this is
+//! `abi.encodePacked(uint256[] instances, bytes proof)`.
+//!
+//! # Soundness
+//!
+//! The verifier accepts exactly the proofs [`crate::verify`] accepts: both run the same
+//! SHPLONK verification over the same Keccak transcript; the generated code additionally
+//! checks that scalars are canonical and that no bytes trail the proof, as the native
+//! verifier does. The oracle adds one check: the binding instance must be the hash of the
+//! NFT it stores a price for.
+
+mod calldata;
+mod codegen;
+mod error;
+mod executor;
+mod oracle;
+mod solc;
+
+pub use calldata::{
+    calldata_hex, checked_add_words, encode_calldata, instance_words, reduce_word, scalar_modulus,
+    signed_word, Word,
+};
+pub use codegen::{SolidityVerifier, VERIFIER_CONTRACT};
+pub use error::EvmError;
+pub use executor::{Address, CallOutcome, CallStatus, EventLog, LocalEvm, TX_GAS_LIMIT};
+pub use oracle::{
+    address_word, constructor_args, decode_uint, encode_submit_valuation, keccak256, nft_binding,
+    price_wei, selector, submit_valuation_calldata, uint_word, valuation_event_topic,
+    valuation_wei_calldata, ORACLE_CONTRACT, ORACLE_SOURCE,
+};
+pub use solc::{CompiledContract, Optimizer, Solc, EIP170_CODE_SIZE_LIMIT};
+
+use crate::{keys::VerifyingKey, proof::Proof};
+
+/// Source file name under which the verifier is compiled.
+pub const VERIFIER_SOURCE_NAME: &str = "Verifier.sol";
+
+/// Source file name under which the oracle is compiled.
+pub const ORACLE_SOURCE_NAME: &str = "NftValuationOracle.sol";
+
+/// Optimizer setting for the generated verifier: off. Its one large assembly block compiles
+/// as written; the Yul optimizer is not needed for it.
+pub const VERIFIER_OPTIMIZER: Optimizer = Optimizer::Off;
+
+/// Optimizer setting for the oracle.
+pub const ORACLE_OPTIMIZER: Optimizer = Optimizer::Runs(200);
+
+/// A generated verifier, compiled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompiledVerifier {
+    /// The Solidity source and its calldata shape.
+    pub solidity: SolidityVerifier,
+    /// The bytecode.
+    pub contract: CompiledContract,
+}
+
+/// Generates and compiles the verifier of `vk`, and checks its size against EIP-170.
+///
+/// # Errors
+/// [`EvmError::Codegen`] if generation fails, the errors of [`Solc::compile`], and
+/// [`EvmError::CodeSizeLimit`] if the deployed code is over 24,576 bytes.
+pub fn compile_verifier(vk: &VerifyingKey, solc: &Solc) -> Result<CompiledVerifier, EvmError> {
+    let solidity = SolidityVerifier::generate(vk)?;
+    let contract = solc.compile(
+        VERIFIER_SOURCE_NAME,
+        solidity.source(),
+        VERIFIER_CONTRACT,
+        VERIFIER_OPTIMIZER,
+    )?;
+    contract.check_code_size()?;
+    Ok(CompiledVerifier { solidity, contract })
+}
+
+/// Compiles the oracle template [`ORACLE_SOURCE`].
+///
+/// # Errors
+/// The errors of [`Solc::compile`].
+pub fn compile_oracle(solc: &Solc) -> Result<CompiledContract, EvmError> {
+    solc.compile(
+        ORACLE_SOURCE_NAME,
+        ORACLE_SOURCE,
+        ORACLE_CONTRACT,
+        ORACLE_OPTIMIZER,
+    )
+}
+
+/// Deploys `verifier` on `evm` and calls it with the calldata of `proof`.
+///
+/// # Errors
+/// The errors of [`LocalEvm::deploy`] and [`LocalEvm::call`]; a rejected proof is an
+/// outcome ([`CallStatus::Revert`]), not an error.
+pub fn deploy_and_verify(
+    evm: &mut LocalEvm,
+    verifier: &CompiledContract,
+    proof: &Proof,
+) -> Result<CallOutcome, EvmError> {
+    let address = evm.deploy(verifier, &[])?;
+    evm.call(address, encode_calldata(proof))
+}
