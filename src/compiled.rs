@@ -53,7 +53,8 @@ impl CompiledModel {
             dot_rows: self.layout.dot_len(),
             range_rows: self.layout.range_len,
             table_rows: self.layout.table_rows(),
-            advice_columns: zkmlp_circuits::layout::NUM_LANES,
+            advice_columns: self.layout.num_lanes(),
+            dot_width: self.layout.dot_width,
             lookups: 1,
             parameters: self.layout.model.parameter_count(),
         }
@@ -83,6 +84,8 @@ pub struct CircuitStats {
     pub table_rows: usize,
     /// Advice columns.
     pub advice_columns: usize,
+    /// Multiply-accumulates per dot-product row.
+    pub dot_width: usize,
     /// Lookup arguments.
     pub lookups: usize,
     /// Weights and biases.

@@ -13,19 +13,47 @@ use halo2_proofs::{
 };
 
 use crate::chips::{
-    dot::{DotChip, DotConfig, DotInstructions, DOT_WIDTH},
+    dot::{DotChip, DotConfig, DotInstructions},
     range::{RangeChip, RangeConfig, RangeInstructions},
     rescale::{ReluChip, ReluConfig, RescaleSchedule},
 };
-use crate::layout::{CellRef, Lane, MlpLayout, NUM_LANES};
+use crate::layout::{CellRef, Lane, MlpLayout};
 use crate::spec::MlpParams;
 use crate::witness::MlpWitness;
+
+/// Everything `configure` depends on: the fixed-point parameters and the dot width.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CircuitParams {
+    /// Fixed-point parameters (limb schedules, table, ReLU rotation).
+    pub fixed_point: MlpParams,
+    /// Multiply-accumulates per dot-product row.
+    pub dot_width: usize,
+}
+
+impl Default for CircuitParams {
+    fn default() -> Self {
+        Self {
+            fixed_point: MlpParams::default(),
+            dot_width: crate::chips::dot::MAX_DOT_WIDTH,
+        }
+    }
+}
+
+impl CircuitParams {
+    /// The parameters of `layout`.
+    pub fn of(layout: &MlpLayout) -> Self {
+        Self {
+            fixed_point: layout.model.params,
+            dot_width: layout.dot_width,
+        }
+    }
+}
 
 /// Columns and chips of the MLP circuit.
 #[derive(Clone, Debug)]
 pub struct MlpConfig {
     /// Advice columns, indexed by [`Lane::index`].
-    pub advice: [Column<Advice>; NUM_LANES],
+    pub advice: Vec<Column<Advice>>,
     /// The public instance column.
     pub instance: Column<Instance>,
     /// Dot-product gate.
@@ -38,17 +66,21 @@ pub struct MlpConfig {
 
 impl MlpConfig {
     /// Creates all columns, gates and the lookup for `params`.
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, params: MlpParams) -> Self {
-        let advice: [Column<Advice>; NUM_LANES] = std::array::from_fn(|_| meta.advice_column());
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, params: CircuitParams) -> Self {
+        let advice: Vec<Column<Advice>> = Lane::all(params.dot_width)
+            .map(|_| meta.advice_column())
+            .collect();
         let instance = meta.instance_column();
         meta.enable_equality(instance);
-        for column in advice {
+        for &column in &advice {
             meta.enable_equality(column);
         }
-        let schedule = RescaleSchedule::new(params);
+        let schedule = RescaleSchedule::new(params.fixed_point);
         let z = advice[Lane::Z.index()];
-        let inputs: [Column<Advice>; DOT_WIDTH] = std::array::from_fn(|i| advice[i]);
-        let dot = DotChip::configure(meta, inputs, advice[Lane::Acc.index()]);
+        let inputs: Vec<Column<Advice>> = (0..params.dot_width)
+            .map(|i| advice[Lane::Input(i).index()])
+            .collect();
+        let dot = DotChip::configure(meta, &inputs, advice[Lane::Acc.index()]);
         let range = RangeChip::configure(meta, z, &schedule.widths());
         let relu = ReluChip::configure(meta, z, &schedule);
         Self {
@@ -101,17 +133,17 @@ impl MlpCircuit {
 impl Circuit<Fr> for MlpCircuit {
     type Config = MlpConfig;
     type FloorPlanner = SimpleFloorPlanner;
-    type Params = MlpParams;
+    type Params = CircuitParams;
 
     fn without_witnesses(&self) -> Self {
         Self::keygen(self.layout.clone())
     }
 
-    fn params(&self) -> MlpParams {
-        self.layout.model.params
+    fn params(&self) -> CircuitParams {
+        CircuitParams::of(&self.layout)
     }
 
-    fn configure_with_params(meta: &mut ConstraintSystem<Fr>, params: MlpParams) -> MlpConfig {
+    fn configure_with_params(meta: &mut ConstraintSystem<Fr>, params: CircuitParams) -> MlpConfig {
         MlpConfig::configure(meta, params)
     }
 
@@ -119,13 +151,13 @@ impl Circuit<Fr> for MlpCircuit {
     /// (halo2-axiom's default), so the real parameters always arrive through
     /// `configure_with_params`.
     fn configure(meta: &mut ConstraintSystem<Fr>) -> MlpConfig {
-        MlpConfig::configure(meta, MlpParams::default())
+        MlpConfig::configure(meta, CircuitParams::default())
     }
 
     fn synthesize(&self, config: MlpConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
         let layout = &self.layout;
         let range = RangeChip::construct(config.range.clone());
-        let dot = DotChip::construct(config.dot);
+        let dot = DotChip::construct(config.dot.clone());
         let relu = ReluChip::construct(config.relu);
         range.load_table(&mut layouter)?;
 
@@ -145,7 +177,7 @@ impl Circuit<Fr> for MlpCircuit {
                     relu.enable(&mut region, row)?;
                 }
 
-                for lane in Lane::all() {
+                for lane in Lane::all(layout.dot_width) {
                     let column = config.advice[lane.index()];
                     let len = if lane == Lane::Z {
                         layout.range_len

@@ -17,7 +17,7 @@
 //! The plan depends only on the model, so keygen and proving agree on it.
 
 use crate::chips::{
-    dot::{DotRow, DOT_WIDTH},
+    dot::{DotRow, MAX_DOT_WIDTH},
     range::{LimbSpec, RangeChip},
     rescale::RescaleSchedule,
 };
@@ -26,30 +26,29 @@ use crate::spec::{Activation, QuantizedMlp, SpecError};
 /// An advice column of the circuit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Lane {
-    /// Dot-product input slot `i < DOT_WIDTH`.
-    Input(usize),
-    /// Dot-product accumulator.
-    Acc,
     /// Range-check running sum, which also holds every activation.
     Z,
+    /// Dot-product accumulator.
+    Acc,
+    /// Dot-product input slot `i` (below the layout's dot width).
+    Input(usize),
 }
 
-/// Number of advice columns.
-pub const NUM_LANES: usize = DOT_WIDTH + 2;
-
 impl Lane {
-    /// Index of the lane among the advice columns.
+    /// Index of the lane among the advice columns: `Z`, `Acc`, then the inputs.
     pub fn index(self) -> usize {
         match self {
-            Lane::Input(i) => i,
-            Lane::Acc => DOT_WIDTH,
-            Lane::Z => DOT_WIDTH + 1,
+            Lane::Z => 0,
+            Lane::Acc => 1,
+            Lane::Input(i) => 2 + i,
         }
     }
 
-    /// All lanes, in column order.
-    pub fn all() -> impl Iterator<Item = Lane> {
-        (0..DOT_WIDTH).map(Lane::Input).chain([Lane::Acc, Lane::Z])
+    /// All lanes of a circuit of dot width `dot_width`, in column order.
+    pub fn all(dot_width: usize) -> impl Iterator<Item = Lane> {
+        [Lane::Z, Lane::Acc]
+            .into_iter()
+            .chain((0..dot_width).map(Lane::Input))
     }
 }
 
@@ -101,8 +100,10 @@ pub struct MlpLayout {
     /// Fixed values of every dot-lane row; `None` where the gate is off. Row 0 is always off:
     /// the gate reads `acc` at rotation -1, which on row 0 wraps to the last (blinding) row.
     pub dot_rows: Vec<Option<DotRow>>,
+    /// Multiply-accumulates per dot-lane row.
+    pub dot_width: usize,
     /// For every dot-lane row and slot, the range-lane row whose activation it reads.
-    pub dot_sources: Vec<[Option<usize>; DOT_WIDTH]>,
+    pub dot_sources: Vec<Vec<Option<usize>>>,
     /// Range-lane row holding the binding value.
     pub binding_row: usize,
     /// Range-lane row holding each input feature (the start of its bound block).
@@ -118,17 +119,43 @@ pub struct MlpLayout {
 }
 
 impl MlpLayout {
-    /// Plans the circuit for `model`.
+    /// Plans the circuit for `model` with the dot width of least prover cost.
+    ///
+    /// Prover time is about (committed columns x 2^k). Each width from 1 to
+    /// [`MAX_DOT_WIDTH`] is planned, and the cheapest kept; on a tie the narrower one, which
+    /// also gives a smaller proof and a cheaper on-chain verifier.
     ///
     /// # Errors
     /// The model's [`SpecError`] if it does not validate.
     pub fn new(model: QuantizedMlp) -> Result<Self, SpecError> {
         model.validate()?;
+        let mut best: Option<(usize, Self)> = None;
+        for width in 1..=MAX_DOT_WIDTH {
+            let layout = Self::with_dot_width(model.clone(), width)?;
+            let cost = layout.prover_columns() << crate::min_k(&layout);
+            if best.as_ref().is_none_or(|(best_cost, _)| cost < *best_cost) {
+                best = Some((cost, layout));
+            }
+        }
+        Ok(best.map(|(_, layout)| layout).expect("MAX_DOT_WIDTH >= 1"))
+    }
+
+    /// Plans the circuit for `model` with `dot_width` multiply-accumulates per row.
+    ///
+    /// # Errors
+    /// The model's [`SpecError`] if it does not validate, [`SpecError::InvalidDotWidth`] if
+    /// `dot_width` is not in `1..=MAX_DOT_WIDTH`.
+    pub fn with_dot_width(model: QuantizedMlp, dot_width: usize) -> Result<Self, SpecError> {
+        model.validate()?;
+        if !(1..=MAX_DOT_WIDTH).contains(&dot_width) {
+            return Err(SpecError::InvalidDotWidth(dot_width));
+        }
         let schedule = RescaleSchedule::new(model.params);
         let mut layout = Self {
             schedule,
+            dot_width,
             dot_rows: vec![None],
-            dot_sources: vec![[None; DOT_WIDTH]],
+            dot_sources: vec![vec![None; dot_width]],
             binding_row: 0,
             input_rows: Vec::new(),
             neurons: Vec::new(),
@@ -147,16 +174,16 @@ impl MlpLayout {
             let mut placements = Vec::with_capacity(layer.output_size());
             for (weights, &bias) in layer.weights.iter().zip(&layer.biases) {
                 let dot_start = layout.dot_rows.len();
-                for (chunk_index, chunk) in weights.chunks(DOT_WIDTH).enumerate() {
+                for (chunk_index, chunk) in weights.chunks(dot_width).enumerate() {
                     let mut row = DotRow {
-                        weights: [0; DOT_WIDTH],
+                        weights: vec![0; dot_width],
                         bias: if chunk_index == 0 { bias } else { 0 },
                         chain: chunk_index > 0,
                     };
-                    let mut row_sources = [None; DOT_WIDTH];
+                    let mut row_sources = vec![None; dot_width];
                     for (slot, &weight) in chunk.iter().enumerate() {
                         row.weights[slot] = weight;
-                        row_sources[slot] = Some(sources[chunk_index * DOT_WIDTH + slot]);
+                        row_sources[slot] = Some(sources[chunk_index * dot_width + slot]);
                     }
                     layout.dot_rows.push(Some(row));
                     layout.dot_sources.push(row_sources);
@@ -197,6 +224,18 @@ impl MlpLayout {
             BlockKind::Signed => &self.schedule.signed,
             BlockKind::Rescale => &self.schedule.rescale,
         }
+    }
+
+    /// Advice columns: the running sum, the accumulator and `dot_width` inputs.
+    pub fn num_lanes(&self) -> usize {
+        self.dot_width + 2
+    }
+
+    /// Committed polynomials per row that the prover pays for: advice columns, the lookup's
+    /// three (permuted input, permuted table, product) and the permutation's products (the
+    /// equality columns, advice plus instance, three to a product at degree 5).
+    pub fn prover_columns(&self) -> usize {
+        self.num_lanes() + 3 + (self.num_lanes() + 1).div_ceil(3)
     }
 
     /// Rows used by the dot lane.

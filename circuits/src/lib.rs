@@ -21,7 +21,7 @@ pub mod layout;
 pub mod spec;
 pub mod witness;
 
-pub use circuit::{MlpCircuit, MlpConfig};
+pub use circuit::{CircuitParams, MlpCircuit, MlpConfig};
 pub use layout::{CellRef, Lane, MlpLayout};
 pub use spec::{Activation, MlpParams, QuantizedLayer, QuantizedMlp, SpecError};
 pub use witness::{MlpWitness, WitnessError};
@@ -29,7 +29,7 @@ pub use witness::{MlpWitness, WitnessError};
 /// Smallest `k` whose `2^k` rows hold `layout` plus the blinding rows of its constraint system.
 pub fn min_k(layout: &MlpLayout) -> u32 {
     let mut cs = halo2_proofs::plonk::ConstraintSystem::default();
-    let _ = MlpConfig::configure(&mut cs, layout.model.params);
+    let _ = MlpConfig::configure(&mut cs, CircuitParams::of(layout));
     let needed = layout.rows() + cs.blinding_factors() + 1;
     let mut k = 4;
     while (1usize << k) < needed.max(cs.minimum_rows()) {

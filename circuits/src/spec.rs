@@ -225,6 +225,8 @@ pub enum SpecError {
         /// Layer index.
         layer: usize,
     },
+    /// The dot-product width is outside `1..=MAX_DOT_WIDTH`.
+    InvalidDotWidth(usize),
 }
 
 impl fmt::Display for SpecError {
@@ -247,6 +249,11 @@ impl fmt::Display for SpecError {
             Self::BiasCount { layer, expected, got } => {
                 write!(f, "layer {layer}: expected {expected} biases, got {got}")
             }
+            Self::InvalidDotWidth(width) => write!(
+                f,
+                "dot-product width {width} is outside 1..={}",
+                crate::chips::dot::MAX_DOT_WIDTH
+            ),
             Self::ParameterTooLarge { layer } => write!(
                 f,
                 "layer {layer} has a quantized parameter above 2^62 in magnitude"

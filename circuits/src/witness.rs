@@ -10,12 +10,9 @@ use ff::Field;
 use halo2_proofs::halo2curves::bn256::Fr;
 use rayon::prelude::*;
 
-use crate::chips::{
-    dot::DOT_WIDTH,
-    range::{decomposition_fits, running_sum},
-};
+use crate::chips::range::{decomposition_fits, running_sum};
 use crate::field::i128_to_field;
-use crate::layout::{BlockKind, CellRef, MlpLayout, NUM_LANES};
+use crate::layout::{BlockKind, CellRef, Lane, MlpLayout};
 use crate::spec::Activation;
 
 /// Why an input has no valid witness.
@@ -118,10 +115,10 @@ impl MlpWitness {
                 .zip(layer.biases.par_iter())
                 .enumerate()
                 .map(|(neuron, (weights, &bias))| {
-                    let mut chain = Vec::with_capacity(weights.len().div_ceil(DOT_WIDTH));
+                    let width = layout.dot_width;
+                    let mut chain = Vec::with_capacity(weights.len().div_ceil(width));
                     let mut running = i128::from(bias);
-                    for (chunk, xs) in weights.chunks(DOT_WIDTH).zip(activations.chunks(DOT_WIDTH))
-                    {
+                    for (chunk, xs) in weights.chunks(width).zip(activations.chunks(width)) {
                         running += chunk
                             .iter()
                             .zip(xs)
@@ -156,17 +153,17 @@ impl MlpWitness {
             }
         }
 
-        let mut columns = vec![Vec::new(); NUM_LANES];
-        for slot in 0..DOT_WIDTH {
-            columns[slot] = layout
+        let mut columns = vec![Vec::new(); layout.num_lanes()];
+        for slot in 0..layout.dot_width {
+            columns[Lane::Input(slot).index()] = layout
                 .dot_sources
                 .par_iter()
                 .map(|sources| sources[slot].map_or(Fr::ZERO, |row| i128_to_field(z[row])))
                 .collect();
         }
-        columns[DOT_WIDTH] = acc.par_iter().map(|&v| i128_to_field(v)).collect();
-        columns[DOT_WIDTH + 1] = z.par_iter().map(|&v| i128_to_field(v)).collect();
-        columns[DOT_WIDTH + 1][layout.binding_row] = binding;
+        columns[Lane::Acc.index()] = acc.par_iter().map(|&v| i128_to_field(v)).collect();
+        columns[Lane::Z.index()] = z.par_iter().map(|&v| i128_to_field(v)).collect();
+        columns[Lane::Z.index()][layout.binding_row] = binding;
         let outputs = activations
             .into_iter()
             .map(|v| i64::try_from(v).expect("activations are bounded by 2^39"))

@@ -12,11 +12,13 @@ use halo2_proofs::{
     plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Fixed},
 };
 use zkmlp_circuits::{
-    chips::dot::{DotChip, DotConfig, DotInstructions, DotRow, DOT_WIDTH},
+    chips::dot::{DotChip, DotConfig, DotInstructions, DotRow, MAX_DOT_WIDTH},
     field::i128_to_field,
 };
 
 const K: u32 = 5;
+/// The chip is tested at its widest.
+const DOT_WIDTH: usize = MAX_DOT_WIDTH;
 /// Value of the spare row 0's cells.
 const SPARE: u64 = 0x5ba4e;
 
@@ -43,22 +45,22 @@ impl DotTest {
     fn honest() -> Self {
         let rows = vec![
             DotRow {
-                weights: [3, -2, 5, 7, -1, 4],
+                weights: vec![3, -2, 5, 7, -1, 4],
                 bias: 100,
                 chain: false,
             },
             DotRow {
-                weights: [1, 1, -3, 0, 2, 9],
+                weights: vec![1, 1, -3, 0, 2, 9],
                 bias: 0,
                 chain: true,
             },
             DotRow {
-                weights: [6, -8, 0, 0, 0, 0],
+                weights: vec![6, -8, 0, 0, 0, 0],
                 bias: 0,
                 chain: true,
             },
             DotRow {
-                weights: [-5, 2, 0, 0, 0, 0],
+                weights: vec![-5, 2, 0, 0, 0, 0],
                 bias: -7,
                 chain: false,
             },
@@ -124,7 +126,7 @@ impl Circuit<Fr> for DotTest {
     fn configure(meta: &mut ConstraintSystem<Fr>) -> DotTestConfig {
         let inputs: [Column<Advice>; DOT_WIDTH] = std::array::from_fn(|_| meta.advice_column());
         let acc = meta.advice_column();
-        let dot = DotChip::configure(meta, inputs, acc);
+        let dot = DotChip::configure(meta, &inputs, acc);
         let anchor = meta.fixed_column();
         DotTestConfig {
             dot,

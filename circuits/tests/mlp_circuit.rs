@@ -17,6 +17,7 @@ use std::{collections::BTreeSet, sync::Arc};
 use common::*;
 use ff::Field;
 use halo2_proofs::halo2curves::bn256::Fr;
+use zkmlp_circuits::chips::dot::MAX_DOT_WIDTH;
 use zkmlp_circuits::{
     field::i128_to_field, min_k, Activation, CellRef, Lane, MlpLayout, MlpParams, MlpWitness,
     QuantizedLayer, QuantizedMlp, WitnessError,
@@ -128,7 +129,7 @@ fn honest_witness_verifies_at_extreme_params() {
         params,
         layers: vec![hidden(vec![-256, 256, 0]), output],
     };
-    let layout = MlpLayout::new(model).expect("valid model");
+    let layout = MlpLayout::with_dot_width(model, MAX_DOT_WIDTH).expect("valid model");
     assert_eq!(
         MlpWitness::generate(&layout, &[-256, 255, 100], binding()),
         Err(WitnessError::ActivationOutOfRange {
@@ -337,7 +338,8 @@ fn an_activation_out_of_range_has_no_witness_and_fails_the_sign_limb() {
         assert_eq!(mock(&layout, witness), Ok(()));
     }
     for (model, x, q) in [(&high, HALF - 1, HALF), (&low, -HALF, -HALF - 1)] {
-        let layout = Arc::new(MlpLayout::new(model.clone()).expect("valid model"));
+        let layout =
+            Arc::new(MlpLayout::with_dot_width(model.clone(), MAX_DOT_WIDTH).expect("valid model"));
         assert_eq!(
             MlpWitness::generate(&layout, &[x], binding()),
             Err(WitnessError::ActivationOutOfRange {
@@ -376,7 +378,7 @@ fn an_activation_out_of_range_has_no_witness_and_fails_the_sign_limb() {
             .sum::<i128>();
     let q = (acc + 2048).div_euclid(4096);
     assert!(q.abs() >= HALF.into());
-    let layout = MlpLayout::new(model).expect("valid model");
+    let layout = MlpLayout::with_dot_width(model, MAX_DOT_WIDTH).expect("valid model");
     assert_eq!(
         MlpWitness::generate(&layout, &input, binding()),
         Err(WitnessError::ActivationOutOfRange {
@@ -584,7 +586,7 @@ fn the_first_out_of_range_neuron_is_reported() {
         params: MlpParams::default(),
         layers: vec![layer(weights, vec![0; n], Activation::Identity)],
     };
-    let layout = MlpLayout::new(model).expect("valid model");
+    let layout = MlpLayout::with_dot_width(model, MAX_DOT_WIDTH).expect("valid model");
     let reported: BTreeSet<usize> = (0..200)
         .map(
             |_| match MlpWitness::generate(&layout, &[4096; 4], binding()) {
@@ -616,7 +618,10 @@ fn every_constrained_cell_is_checked_and_only_weightless_slots_are_free() {
     for (row, sources) in layout.dot_sources.iter().enumerate().skip(1) {
         for (slot, source) in sources.iter().enumerate() {
             if source.is_none() {
-                assert_eq!(layout.dot_rows[row].map(|r| r.weights[slot]), Some(0));
+                assert_eq!(
+                    layout.dot_rows[row].as_ref().map(|r| r.weights[slot]),
+                    Some(0)
+                );
                 let mut witness = honest.clone();
                 add(
                     &mut witness,

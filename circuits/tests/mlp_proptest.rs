@@ -10,6 +10,7 @@ use common::*;
 use ff::Field;
 use halo2_proofs::halo2curves::bn256::Fr;
 use proptest::{prelude::*, test_runner::FileFailurePersistence};
+use zkmlp_circuits::chips::dot::MAX_DOT_WIDTH;
 use zkmlp_circuits::{
     Activation, MlpLayout, MlpParams, MlpWitness, QuantizedLayer, QuantizedMlp, WitnessError,
 };
@@ -147,9 +148,10 @@ proptest! {
     #[test]
     fn honest_witness_matches_the_reference_and_verifies(
         (model, input) in model_and_input(),
+        dot_width in 1..=MAX_DOT_WIDTH,
         pick in any::<prop::sample::Index>(),
     ) {
-        let layout = Arc::new(MlpLayout::new(model.clone()).expect("valid model"));
+        let layout = Arc::new(MlpLayout::with_dot_width(model.clone(), dot_width).expect("valid model"));
         let generated = MlpWitness::generate(&layout, &input, binding());
         match reference(&model, &input) {
             Ok(outputs) => {

@@ -1,4 +1,7 @@
-//! The dot-product gate: `DOT_WIDTH` multiply-accumulates per row, chained down a column.
+//! The dot-product gate: `W` multiply-accumulates per row, chained down a column.
+//!
+//! The width `W` (1 to [`MAX_DOT_WIDTH`]) is a circuit parameter: wide rows prove large layers
+//! in fewer rows, narrow rows cost fewer columns, a smaller proof and less verifier gas.
 //!
 //! Row layout: advice `x_0..x_(W-1)` (inputs, copied from earlier activations) and `acc`;
 //! fixed `w_0..w_(W-1)` (weights), `bias` and `chain`. The gate
@@ -21,18 +24,18 @@ use halo2_proofs::{
 
 use crate::field::i128_to_field;
 
-/// Multiply-accumulates per row.
-pub const DOT_WIDTH: usize = 6;
+/// Largest supported number of multiply-accumulates per row (8 advice columns in all).
+pub const MAX_DOT_WIDTH: usize = 6;
 
 /// Columns and selector of the dot-product gate.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct DotConfig {
-    /// Input cells.
-    pub inputs: [Column<Advice>; DOT_WIDTH],
+    /// Input cells, one per multiply-accumulate.
+    pub inputs: Vec<Column<Advice>>,
     /// Running accumulator.
     pub acc: Column<Advice>,
-    /// Weights.
-    pub weights: [Column<Fixed>; DOT_WIDTH],
+    /// Weights, one per input column.
+    pub weights: Vec<Column<Fixed>>,
     /// Bias, nonzero only on a chain's first row.
     pub bias: Column<Fixed>,
     /// `0` on a chain's first row, `1` after.
@@ -42,10 +45,10 @@ pub struct DotConfig {
 }
 
 /// The fixed values of one dot-product row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DotRow {
-    /// Weights, zero for unused slots.
-    pub weights: [i64; DOT_WIDTH],
+    /// Weights, one per input column, zero for unused slots.
+    pub weights: Vec<i64>,
     /// Bias (only on a chain's first row).
     pub bias: i64,
     /// Whether this row continues the chain above it.
@@ -94,13 +97,13 @@ impl DotChip {
     /// Creates the fixed columns and the gate `"dot product"` over the given advice columns.
     pub fn configure(
         meta: &mut ConstraintSystem<Fr>,
-        inputs: [Column<Advice>; DOT_WIDTH],
+        inputs: &[Column<Advice>],
         acc: Column<Advice>,
     ) -> DotConfig {
         let config = DotConfig {
-            inputs,
+            inputs: inputs.to_vec(),
             acc,
-            weights: std::array::from_fn(|_| meta.fixed_column()),
+            weights: inputs.iter().map(|_| meta.fixed_column()).collect(),
             bias: meta.fixed_column(),
             chain: meta.fixed_column(),
             selector: meta.selector(),
@@ -111,11 +114,12 @@ impl DotChip {
             let acc_prev = meta.query_advice(config.acc, Rotation::prev());
             let chain = meta.query_fixed(config.chain, Rotation::cur());
             let bias = meta.query_fixed(config.bias, Rotation::cur());
-            let products = (0..DOT_WIDTH).fold(Expression::Constant(Fr::ZERO), |sum, i| {
-                let x = meta.query_advice(config.inputs[i], Rotation::cur());
-                let w = meta.query_fixed(config.weights[i], Rotation::cur());
-                sum + w * x
-            });
+            let products =
+                (0..config.inputs.len()).fold(Expression::Constant(Fr::ZERO), |sum, i| {
+                    let x = meta.query_advice(config.inputs[i], Rotation::cur());
+                    let w = meta.query_fixed(config.weights[i], Rotation::cur());
+                    sum + w * x
+                });
             // acc_cur = chain * acc_prev + bias + sum_i w_i x_i
             Constraints::with_selector(
                 selector,
@@ -138,7 +142,7 @@ impl DotInstructions for DotChip {
     ) -> Result<(), Error> {
         let config = &self.config;
         config.selector.enable(region, row)?;
-        for (column, weight) in config.weights.iter().zip(dot.weights) {
+        for (column, &weight) in config.weights.iter().zip(&dot.weights) {
             region.assign_fixed(*column, row, i128_to_field(weight.into()));
         }
         region.assign_fixed(config.bias, row, i128_to_field(dot.bias.into()));

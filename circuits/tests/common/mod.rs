@@ -11,6 +11,7 @@ use halo2_proofs::{
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use zkmlp_circuits::chips::dot::MAX_DOT_WIDTH;
 use zkmlp_circuits::{
     chips::range::running_sum,
     field::i128_to_field,
@@ -63,7 +64,7 @@ pub fn binding() -> Fr {
 
 /// Layout and honest witness.
 pub fn setup(model: QuantizedMlp, input: &[i64]) -> (Arc<MlpLayout>, MlpWitness) {
-    let layout = Arc::new(MlpLayout::new(model).expect("valid model"));
+    let layout = Arc::new(MlpLayout::with_dot_width(model, MAX_DOT_WIDTH).expect("valid model"));
     let witness = MlpWitness::generate(&layout, input, binding()).expect("honest witness");
     (layout, witness)
 }
@@ -294,7 +295,7 @@ pub fn neuron_rows(layout: &MlpLayout, l: usize, j: usize) -> NeuronRows {
 
 /// The dot-lane cell through which neuron `j` of layer `l` reads input `i`.
 pub fn x_cell(layout: &MlpLayout, l: usize, j: usize, i: usize) -> CellRef {
-    let dot = zkmlp_circuits::chips::dot::DOT_WIDTH;
+    let dot = layout.dot_width;
     CellRef {
         lane: Lane::Input(i % dot),
         row: layout.neurons[l][j].dot_start + i / dot,
@@ -372,7 +373,7 @@ pub fn rebuild(
     witness: &mut MlpWitness,
     mut forge: impl FnMut(usize, usize, i128) -> Option<Forged>,
 ) {
-    let dot = zkmlp_circuits::chips::dot::DOT_WIDTH;
+    let dot = layout.dot_width;
     let signed = layout.block_schedule(BlockKind::Signed).to_vec();
     let inputs = witness.inputs.clone();
     for (&value, &row) in inputs.iter().zip(&layout.input_rows) {
