@@ -20,9 +20,22 @@ impl CompiledModel {
     /// # Errors
     /// [`crate::Error::Spec`] if the model is malformed.
     pub fn new(model: QuantizedMlp) -> Result<Self> {
-        let layout = Arc::new(MlpLayout::new(model)?);
+        Self::new_batch(model, 1)
+    }
+
+    /// Plans a circuit that proves `batch_size` inferences of `model` in one proof.
+    ///
+    /// # Errors
+    /// [`crate::Error::Spec`] if the model is malformed or the batch is empty.
+    pub fn new_batch(model: QuantizedMlp, batch_size: usize) -> Result<Self> {
+        let layout = Arc::new(MlpLayout::new_batch(model, batch_size)?);
         let k = min_k(&layout);
         Ok(Self { layout, k })
+    }
+
+    /// Inferences proven per proof.
+    pub fn batch_size(&self) -> usize {
+        self.layout.batch_size
     }
 
     /// Circuit size: `2^k` rows.
@@ -60,7 +73,8 @@ impl CompiledModel {
         }
     }
 
-    /// The honest witness for quantized `input`, bound to `binding`.
+    /// The honest witness for quantized `input` (every item's features, one item after
+    /// another), bound to `binding`.
     ///
     /// # Errors
     /// [`crate::Error::Witness`] if the input count is wrong or a value overflows.

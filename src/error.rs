@@ -59,6 +59,14 @@ pub enum Error {
         /// Largest allowed value.
         max: i64,
     },
+    /// The number of items does not match the key's batch size.
+    #[error("the key proves batches of {expected} items, got {got}")]
+    BatchSize {
+        /// The key's batch size.
+        expected: usize,
+        /// Items given.
+        got: usize,
+    },
     /// A binding value is not below the BN254 scalar modulus.
     #[error("the binding value is not below the BN254 scalar field modulus")]
     BindingOutOfField,

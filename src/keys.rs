@@ -52,12 +52,12 @@ impl VerifyingKey {
         self.fixed_point
     }
 
-    /// Number of public input features.
+    /// Number of public input features (for a batch circuit, all items' together).
     pub fn input_size(&self) -> usize {
         self.input_size
     }
 
-    /// Number of public outputs.
+    /// Number of public outputs (for a batch circuit, all items' together).
     pub fn output_size(&self) -> usize {
         self.output_size
     }
@@ -95,8 +95,8 @@ impl ProvingKey {
             vk: Arc::new(vk),
             params,
             fixed_point: model.params(),
-            input_size: model.model().input_size(),
-            output_size: model.model().output_size(),
+            input_size: model.batch_size() * model.model().input_size(),
+            output_size: model.batch_size() * model.model().output_size(),
             srs_is_unsafe: srs.is_unsafe(),
         };
         Ok(Self {

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use snark_verifier_sdk::snark_verifier::{
     loader::native::NativeLoader, system::halo2::transcript::evm::EvmTranscript,
 };
-use zkmlp_circuits::{MlpCircuit, MlpWitness};
+use zkmlp_circuits::{MlpCircuit, MlpWitness, WitnessError};
 
 use crate::{
     error::{Error, Result},
@@ -55,15 +55,48 @@ impl ProvingKey {
         self.prove_witness(witness)
     }
 
-    /// Proves a batch of feature vectors, one proof each, in parallel.
+    /// Proves several feature vectors with a single-inference key: one proof each, computed
+    /// in parallel.
     ///
     /// # Errors
     /// The first error of any item, as [`ProvingKey::prove`].
-    pub fn prove_batch(&self, batch: &[Vec<f64>]) -> Result<Vec<Proof>> {
-        batch
+    pub fn prove_each(&self, items: &[Vec<f64>]) -> Result<Vec<Proof>> {
+        items
             .par_iter()
             .map(|features| self.prove(features))
             .collect()
+    }
+
+    /// Proves all items of a batch circuit ([`CompiledModel::new_batch`]) in one proof,
+    /// bound to `binding`. The proof's public features and outputs list item 0's, then item
+    /// 1's, and so on. Items are quantized and their witnesses computed in parallel.
+    ///
+    /// # Errors
+    /// [`Error::BatchSize`] if `items` does not match the key's batch size, otherwise as
+    /// [`ProvingKey::prove_bound`].
+    ///
+    /// [`CompiledModel::new_batch`]: crate::CompiledModel::new_batch
+    pub fn prove_items(&self, items: &[Vec<f64>], binding: Binding) -> Result<Proof> {
+        let expected = self.model.batch_size();
+        if items.len() != expected {
+            return Err(Error::BatchSize {
+                expected,
+                got: items.len(),
+            });
+        }
+        let per_item = self.model.model().input_size();
+        if let Some(item) = items.iter().find(|features| features.len() != per_item) {
+            return Err(Error::Witness(WitnessError::FeatureCount {
+                expected: per_item,
+                got: item.len(),
+            }));
+        }
+        let params = self.model.params();
+        let quantized: Vec<Vec<i64>> = items
+            .par_iter()
+            .map(|features| quantize_input(params, features))
+            .collect::<Result<_, _>>()?;
+        self.prove_quantized(&quantized.concat(), binding)
     }
 
     /// Proves a precomputed witness; the witness's own inputs and outputs become the

@@ -116,6 +116,9 @@ pub struct MlpLayout {
     pub relu_rows: Vec<usize>,
     /// Rows used by the range lane.
     pub range_len: usize,
+    /// Inferences proven together. Items are laid out one after another; `input_rows` and
+    /// every layer of `neurons` list item 0's entries, then item 1's, and so on.
+    pub batch_size: usize,
 }
 
 impl MlpLayout {
@@ -128,10 +131,20 @@ impl MlpLayout {
     /// # Errors
     /// The model's [`SpecError`] if it does not validate.
     pub fn new(model: QuantizedMlp) -> Result<Self, SpecError> {
+        Self::new_batch(model, 1)
+    }
+
+    /// Plans a circuit proving `batch_size` inferences of `model` at once, with the dot width
+    /// of least prover cost (see [`MlpLayout::new`]).
+    ///
+    /// # Errors
+    /// The model's [`SpecError`] if it does not validate, [`SpecError::EmptyBatch`] if
+    /// `batch_size` is zero.
+    pub fn new_batch(model: QuantizedMlp, batch_size: usize) -> Result<Self, SpecError> {
         model.validate()?;
         let mut best: Option<(usize, Self)> = None;
         for width in 1..=MAX_DOT_WIDTH {
-            let layout = Self::with_dot_width(model.clone(), width)?;
+            let layout = Self::plan(model.clone(), width, batch_size)?;
             let cost = layout.prover_columns() << crate::min_k(&layout);
             if best.as_ref().is_none_or(|(best_cost, _)| cost < *best_cost) {
                 best = Some((cost, layout));
@@ -146,9 +159,24 @@ impl MlpLayout {
     /// The model's [`SpecError`] if it does not validate, [`SpecError::InvalidDotWidth`] if
     /// `dot_width` is not in `1..=MAX_DOT_WIDTH`.
     pub fn with_dot_width(model: QuantizedMlp, dot_width: usize) -> Result<Self, SpecError> {
+        Self::plan(model, dot_width, 1)
+    }
+
+    /// Plans `batch_size` inferences of `model` with `dot_width` multiply-accumulates per row.
+    ///
+    /// # Errors
+    /// As [`MlpLayout::with_dot_width`], and [`SpecError::EmptyBatch`] for a batch of zero.
+    pub fn plan(
+        model: QuantizedMlp,
+        dot_width: usize,
+        batch_size: usize,
+    ) -> Result<Self, SpecError> {
         model.validate()?;
         if !(1..=MAX_DOT_WIDTH).contains(&dot_width) {
             return Err(SpecError::InvalidDotWidth(dot_width));
+        }
+        if batch_size == 0 {
+            return Err(SpecError::EmptyBatch);
         }
         let schedule = RescaleSchedule::new(model.params);
         let mut layout = Self {
@@ -162,17 +190,22 @@ impl MlpLayout {
             blocks: Vec::new(),
             relu_rows: Vec::new(),
             range_len: 1,
+            batch_size,
             model,
         };
-        for _ in 0..layout.model.input_size() {
+        for _ in 0..batch_size * layout.model.input_size() {
             let start = layout.push_block(BlockKind::Signed);
             layout.input_rows.push(start);
         }
         let mut sources: Vec<usize> = layout.input_rows.clone();
         for layer_index in 0..layout.model.layers.len() {
             let layer = layout.model.layers[layer_index].clone();
-            let mut placements = Vec::with_capacity(layer.output_size());
-            for (weights, &bias) in layer.weights.iter().zip(&layer.biases) {
+            let mut placements = Vec::with_capacity(batch_size * layer.output_size());
+            let item_inputs = layer.input_size();
+            for (item, (weights, &bias)) in (0..batch_size).flat_map(|item| {
+                std::iter::repeat(item).zip(layer.weights.iter().zip(&layer.biases))
+            }) {
+                let sources = &sources[item * item_inputs..(item + 1) * item_inputs];
                 let dot_start = layout.dot_rows.len();
                 for (chunk_index, chunk) in weights.chunks(dot_width).enumerate() {
                     let mut row = DotRow {
@@ -263,9 +296,10 @@ impl MlpLayout {
             .unwrap_or_default()
     }
 
-    /// Length of the public instance: the binding, input features, then outputs.
+    /// Length of the public instance: the binding, every item's input features, then every
+    /// item's outputs.
     pub fn instance_len(&self) -> usize {
-        1 + self.model.input_size() + self.model.output_size()
+        1 + self.batch_size * (self.model.input_size() + self.model.output_size())
     }
 
     /// All cells tied to the instance column, in instance order.

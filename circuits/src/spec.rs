@@ -227,6 +227,8 @@ pub enum SpecError {
     },
     /// The dot-product width is outside `1..=MAX_DOT_WIDTH`.
     InvalidDotWidth(usize),
+    /// A batch of zero inferences.
+    EmptyBatch,
 }
 
 impl fmt::Display for SpecError {
@@ -249,6 +251,7 @@ impl fmt::Display for SpecError {
             Self::BiasCount { layer, expected, got } => {
                 write!(f, "layer {layer}: expected {expected} biases, got {got}")
             }
+            Self::EmptyBatch => write!(f, "a batch must hold at least one inference"),
             Self::InvalidDotWidth(width) => write!(
                 f,
                 "dot-product width {width} is outside 1..={}",

@@ -79,15 +79,20 @@ pub struct MlpWitness {
 }
 
 impl MlpWitness {
-    /// Computes the witness of `input` (quantized features) under `layout`, bound to `binding`.
+    /// Computes the witness of `input` (quantized features; for a batch, every item's
+    /// features one after another) under `layout`, bound to `binding`.
+    ///
+    /// Indices in errors count across the batch: feature `item * inputs + i`, neuron
+    /// `item * outputs + j`.
     ///
     /// # Errors
     /// [`WitnessError`] if the input count is wrong or a value leaves the activation range.
     pub fn generate(layout: &MlpLayout, input: &[i64], binding: Fr) -> Result<Self, WitnessError> {
         let model = &layout.model;
-        if input.len() != model.input_size() {
+        let expected = layout.batch_size * model.input_size();
+        if input.len() != expected {
             return Err(WitnessError::FeatureCount {
-                expected: model.input_size(),
+                expected,
                 got: input.len(),
             });
         }
@@ -109,12 +114,13 @@ impl MlpWitness {
             model.layers.iter().zip(&layout.neurons).enumerate()
         {
             // Collected per neuron first, so that the error reported is the lowest-index one.
-            let computed: Vec<Result<NeuronValues, WitnessError>> = layer
-                .weights
-                .par_iter()
-                .zip(layer.biases.par_iter())
-                .enumerate()
-                .map(|(neuron, (weights, &bias))| {
+            let (inputs, outputs) = (layer.input_size(), layer.output_size());
+            let computed: Vec<Result<NeuronValues, WitnessError>> = (0..placements.len())
+                .into_par_iter()
+                .map(|neuron| {
+                    let (item, j) = (neuron / outputs, neuron % outputs);
+                    let (weights, bias) = (&layer.weights[j], layer.biases[j]);
+                    let activations = &activations[item * inputs..(item + 1) * inputs];
                     let width = layout.dot_width;
                     let mut chain = Vec::with_capacity(weights.len().div_ceil(width));
                     let mut running = i128::from(bias);
