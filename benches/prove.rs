@@ -90,5 +90,27 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// One proof for N inferences of the 8-16-16-1 shape; keygen outside the timed closure.
+fn bench_batch(c: &mut Criterion) {
+    let model = quantize(&random_mlp(&[8, 16, 16, 1], 7), MlpParams::default()).unwrap();
+    let mut group = c.benchmark_group("batch_prove");
+    group.sample_size(10);
+    for n in [1usize, 16, 256] {
+        let compiled = CompiledModel::new_batch(model.clone(), n).unwrap();
+        let srs = Srs::unsafe_setup_for_testing(compiled.k(), 7);
+        let pk = ProvingKey::generate(&srs, &compiled).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(n as u64);
+        let items: Vec<Vec<f64>> = (0..n)
+            .map(|_| (0..8).map(|_| rng.gen_range(-1.0..1.0)).collect())
+            .collect();
+        let id = BenchmarkId::from_parameter(format!("N={n} k={}", compiled.k()));
+        group.throughput(criterion::Throughput::Elements(n as u64));
+        group.bench_with_input(id, &items, |b, items| {
+            b.iter(|| pk.prove_items(items, [0; 32]).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_batch);
 criterion_main!(benches);
