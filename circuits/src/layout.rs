@@ -1,7 +1,7 @@
 //! Where every cell of the MLP circuit lives: a plan computed once from the model.
 //!
 //! The circuit has two independent lanes that share rows:
-//! - the *dot lane* (advice `x_0..x_5`, `acc`): one chain of dot-product rows per neuron;
+//! - the *dot lane* (advice `x_0..x_(W-1)`, `acc`): one chain of dot-product rows per neuron;
 //! - the *range lane* (advice `z`): one bound block per input feature, then one rescale block
 //!   (plus a ReLU row) per neuron.
 //!
@@ -14,7 +14,10 @@
 //! (e.g. a hash of the NFT being valued), so that a proof cannot be replayed for another
 //! subject. It sits in range-lane row 0, outside every block, tied to the instance by a copy
 //! constraint.
-//! The plan depends only on the model, so keygen and proving agree on it.
+//!
+//! A *batch* layout repeats the plan for several inferences of the same model; the instance
+//! then lists every item's features, then every item's outputs. The plan depends only on the
+//! model, the dot width and the batch size, so keygen and proving agree on it.
 
 use crate::chips::{
     dot::{DotRow, MAX_DOT_WIDTH},
