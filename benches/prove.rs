@@ -7,38 +7,10 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use zkmlp::{
-    model::{Activation, DenseLayer, Mlp},
+    model::Mlp,
     quantize::{quantize, quantize_input},
     CompiledModel, MlpParams, ProvingKey, Srs,
 };
-
-/// Weights normal-ish / sqrt(fan-in), biases small: the shapes EZKL is compared on.
-fn random_mlp(sizes: &[usize], seed: u64) -> Mlp {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let layers = sizes
-        .windows(2)
-        .enumerate()
-        .map(|(i, pair)| {
-            let scale = (pair[0] as f64).sqrt().recip();
-            DenseLayer {
-                weights: (0..pair[1])
-                    .map(|_| {
-                        (0..pair[0])
-                            .map(|_| rng.gen_range(-1.7..1.7) * scale)
-                            .collect()
-                    })
-                    .collect(),
-                biases: (0..pair[1]).map(|_| rng.gen_range(-0.1..0.1)).collect(),
-                activation: if i + 2 == sizes.len() {
-                    Activation::Identity
-                } else {
-                    Activation::Relu
-                },
-            }
-        })
-        .collect();
-    Mlp { layers }
-}
 
 const SHAPES: [&[usize]; 3] = [&[8, 16, 16, 1], &[16, 64, 64, 1], &[32, 256, 256, 1]];
 
@@ -52,7 +24,7 @@ fn name(sizes: &[usize]) -> String {
 
 fn bench(c: &mut Criterion) {
     for sizes in SHAPES {
-        let model = random_mlp(sizes, 7);
+        let model = Mlp::random(sizes, 7);
         let compiled = CompiledModel::new(quantize(&model, MlpParams::default()).unwrap()).unwrap();
         let srs = Srs::unsafe_setup_for_testing(compiled.k(), 7);
         let mut rng = ChaCha8Rng::seed_from_u64(7);
@@ -92,7 +64,7 @@ fn bench(c: &mut Criterion) {
 
 /// One proof for N inferences of the 8-16-16-1 shape; keygen outside the timed closure.
 fn bench_batch(c: &mut Criterion) {
-    let model = quantize(&random_mlp(&[8, 16, 16, 1], 7), MlpParams::default()).unwrap();
+    let model = quantize(&Mlp::random(&[8, 16, 16, 1], 7), MlpParams::default()).unwrap();
     let mut group = c.benchmark_group("batch_prove");
     group.sample_size(10);
     for n in [1usize, 16, 256] {

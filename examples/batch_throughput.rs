@@ -9,37 +9,7 @@ use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use zkmlp::{
-    model::{Activation, DenseLayer, Mlp},
-    quantize::quantize,
-    CompiledModel, MlpParams, ProvingKey, Srs,
-};
-
-fn random_mlp(sizes: &[usize], rng: &mut ChaCha8Rng) -> Mlp {
-    let layers = sizes
-        .windows(2)
-        .enumerate()
-        .map(|(i, pair)| {
-            let scale = (pair[0] as f64).sqrt().recip();
-            DenseLayer {
-                weights: (0..pair[1])
-                    .map(|_| {
-                        (0..pair[0])
-                            .map(|_| rng.gen_range(-1.7..1.7) * scale)
-                            .collect()
-                    })
-                    .collect(),
-                biases: (0..pair[1]).map(|_| rng.gen_range(-0.1..0.1)).collect(),
-                activation: if i + 2 == sizes.len() {
-                    Activation::Identity
-                } else {
-                    Activation::Relu
-                },
-            }
-        })
-        .collect();
-    Mlp { layers }
-}
+use zkmlp::{model::Mlp, quantize::quantize, CompiledModel, MlpParams, ProvingKey, Srs};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sizes: Vec<usize> = std::env::args()
@@ -52,7 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sizes
     };
     let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let model = quantize(&random_mlp(&[8, 16, 16, 1], &mut rng), MlpParams::default())?;
+    let model = quantize(&Mlp::random(&[8, 16, 16, 1], 7), MlpParams::default())?;
     println!("threads: {}", rayon::current_num_threads());
     println!("| N | k | W | keygen | prove (whole call) | verify | proof | valuations/min |");
     println!("|---|---|---|---|---|---|---|---|");

@@ -8,45 +8,13 @@ use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use zkmlp::{
-    model::{Activation, DenseLayer, Mlp},
-    quantize::quantize,
-    CompiledModel, MlpParams, ProvingKey, Srs,
-};
-
-/// Weights uniform in `[-1.7, 1.7] / sqrt(fan-in)`, biases in `[-0.1, 0.1]`, ReLU between layers.
-fn random_mlp(sizes: &[usize], seed: u64) -> Mlp {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let layers = sizes
-        .windows(2)
-        .enumerate()
-        .map(|(i, pair)| {
-            let scale = (pair[0] as f64).sqrt().recip();
-            DenseLayer {
-                weights: (0..pair[1])
-                    .map(|_| {
-                        (0..pair[0])
-                            .map(|_| rng.gen_range(-1.7..1.7) * scale)
-                            .collect()
-                    })
-                    .collect(),
-                biases: (0..pair[1]).map(|_| rng.gen_range(-0.1..0.1)).collect(),
-                activation: if i + 2 == sizes.len() {
-                    Activation::Identity
-                } else {
-                    Activation::Relu
-                },
-            }
-        })
-        .collect();
-    Mlp { layers }
-}
+use zkmlp::{model::Mlp, quantize::quantize, CompiledModel, MlpParams, ProvingKey, Srs};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("| MLP | params | W | advice | k | keygen | prove | verify | proof |");
     println!("|---|---|---|---|---|---|---|---|---|");
     for sizes in [&[8, 16, 16, 1][..], &[16, 64, 64, 1], &[32, 256, 256, 1]] {
-        let model = random_mlp(sizes, 7);
+        let model = Mlp::random(sizes, 7);
         let compiled = CompiledModel::new(quantize(&model, MlpParams::default())?)?;
         let stats = compiled.stats();
         // Unsafe, seeded SRS: for measurement only.

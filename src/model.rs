@@ -273,6 +273,45 @@ impl Mlp {
         self.layers.last().map_or(0, DenseLayer::output_size)
     }
 
+    /// A random model with the given layer sizes (`sizes[0]` inputs, then each layer's
+    /// outputs), ReLU between layers and identity at the end: weights uniform in
+    /// `[-1.7, 1.7] / sqrt(fan_in)` (about unit variance per output), biases uniform in
+    /// `[-0.1, 0.1]`, deterministic in `seed`. For benchmarks, examples and tests.
+    ///
+    /// # Panics
+    /// If `sizes` has fewer than two entries or contains a zero.
+    pub fn random(sizes: &[usize], seed: u64) -> Self {
+        use rand::{Rng, SeedableRng};
+        assert!(
+            sizes.len() >= 2 && !sizes.contains(&0),
+            "an MLP needs nonzero layer sizes"
+        );
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let layers = sizes
+            .windows(2)
+            .enumerate()
+            .map(|(i, pair)| {
+                let scale = (pair[0] as f64).sqrt().recip();
+                DenseLayer {
+                    weights: (0..pair[1])
+                        .map(|_| {
+                            (0..pair[0])
+                                .map(|_| rng.gen_range(-1.7..1.7) * scale)
+                                .collect()
+                        })
+                        .collect(),
+                    biases: (0..pair[1]).map(|_| rng.gen_range(-0.1..0.1)).collect(),
+                    activation: if i + 2 == sizes.len() {
+                        Activation::Identity
+                    } else {
+                        Activation::Relu
+                    },
+                }
+            })
+            .collect();
+        Self { layers }
+    }
+
     /// Number of weights and biases.
     pub fn parameter_count(&self) -> usize {
         self.layers
