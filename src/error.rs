@@ -59,6 +59,9 @@ pub enum Error {
         /// Largest allowed value.
         max: i64,
     },
+    /// A hand-built witness does not have the shape of the key's circuit.
+    #[error("the witness does not have the shape of this key's circuit")]
+    WitnessShape,
     /// The number of items does not match the key's batch size.
     #[error("the key proves batches of {expected} items, got {got}")]
     BatchSize {

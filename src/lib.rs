@@ -20,12 +20,17 @@
 //! # }
 //! ```
 //!
+//! Files and the command line: [`artifact`] (versioned compiled circuits, keys and proofs),
+//! [`srs`] (setup files, snarkjs `.ptau` import), [`cli`] (the `zkmlp` binary).
+//!
 //! Layers: [`model`] (float MLP, JSON), [`quantize`] (fixed point and the integer reference
 //! forward pass), [`compiled`] (circuit layout), [`keys`], [`prover`], [`verifier`], [`evm`]
 //! (Solidity verifier, calldata, oracle, in-process EVM).
 //! The constraints themselves live in the `zkmlp-circuits` crate.
 #![deny(missing_docs)]
 
+pub mod artifact;
+pub mod cli;
 pub mod compiled;
 pub mod error;
 pub mod evm;

@@ -103,8 +103,12 @@ impl ProvingKey {
     /// public inputs.
     ///
     /// # Errors
+    /// [`Error::WitnessShape`] if the witness was not made for this key's layout,
     /// [`Error::Halo2`] if proving fails.
     pub fn prove_witness(&self, witness: MlpWitness) -> Result<Proof> {
+        if !witness.fits(self.model.layout()) {
+            return Err(Error::WitnessShape);
+        }
         let public_inputs = PublicInputs {
             binding: binding_from_field(witness.binding),
             features: witness.inputs.clone(),

@@ -182,6 +182,24 @@ impl MlpWitness {
         })
     }
 
+    /// Whether this witness has the shape `layout` expects: one column per lane, each as long
+    /// as its lane, and the right number of inputs and outputs. A witness from
+    /// [`MlpWitness::generate`] always has; a hand-built one may not.
+    pub fn fits(&self, layout: &MlpLayout) -> bool {
+        let model = &layout.model;
+        self.columns.len() == layout.num_lanes()
+            && Lane::all(layout.dot_width).all(|lane| {
+                let len = if lane == Lane::Z {
+                    layout.range_len
+                } else {
+                    layout.dot_len()
+                };
+                self.columns[lane.index()].len() == len
+            })
+            && self.inputs.len() == layout.batch_size * model.input_size()
+            && self.outputs.len() == layout.batch_size * model.output_size()
+    }
+
     /// The value of one cell (zero where nothing is assigned).
     pub fn get(&self, cell: CellRef) -> Fr {
         self.columns[cell.lane.index()]

@@ -416,3 +416,23 @@ pub fn rebuild(
         .map(|y| i64::try_from(y).expect("test outputs fit i64"))
         .collect();
 }
+
+/// The instance a witness claims: the values of its own instance cells (binding, inputs,
+/// outputs), so that a tampered input or output cell is checked by the circuit's own
+/// constraints rather than by its copy to an honest instance.
+pub fn claimed_instance(layout: &MlpLayout, witness: &MlpWitness) -> Vec<Fr> {
+    layout
+        .instance_cells()
+        .into_iter()
+        .map(|cell| witness.get(cell))
+        .collect()
+}
+
+/// Runs the mock prover on a witness against the instance its cells claim.
+pub fn mock_claimed(
+    layout: &Arc<MlpLayout>,
+    witness: MlpWitness,
+) -> Result<(), Vec<VerifyFailure>> {
+    let instance = claimed_instance(layout, &witness);
+    mock_with_instance(layout, witness, instance)
+}

@@ -1,0 +1,300 @@
+//! Witness mutation harness: every advice cell that a gate, the lookup or a copy constraint
+//! reads ([`constrained_cells`]) is replaced, one at a time, by a list of wrong values, and
+//! the mock prover must reject every mutant.
+//!
+//! Each mutant is checked against the instance its own cells claim ([`claimed_instance`]): a
+//! prover who changes an input or output cell also publishes the changed value, so the
+//! mutant must be caught by the circuit's constraints, not by a copy to the honest
+//! instance. The binding cell is the exception: any binding is a valid statement (the
+//! circuit only carries it), so a changed binding is checked against the honest instance,
+//! where the copy to the instance must catch it.
+//!
+//! Wrong values, for an honest value `v`: `v + 1`, `v - 1`, `0`, `p - 1` (`-1`), `-v`,
+//! `(p + 1) / 2` (`1/2`), `2^b`, `2^(b-1)`, `-2^(b-1) - 1` (`b = activation_bits`, the bounds of
+//! the sign and magnitude limbs), `2^s`, `v + 2^s`, `v - 2^s` (the remainder's bound), `2^8`
+//! (a full limb's bound), and one random field element. A value equal to `v` is skipped.
+//!
+//! Small models run exhaustively, one of them as a batch of two inferences in one circuit.
+//! The 8-16-16-1 model (the example's shape, planned with the production dot width) runs on
+//! a fixed-seed sample of 250 of its 1,063 cells by default; set `ZKMLP_EXHAUSTIVE=1` (or
+//! run the ignored test) for every cell (about 14,000 mutants, 30 s on two cores):
+//!
+//! ```text
+//! ZKMLP_EXHAUSTIVE=1 cargo test --release -p zkmlp-circuits --test mutation -- --nocapture
+//! cargo test --release -p zkmlp-circuits --test mutation -- --ignored --nocapture
+//! ```
+//!
+//! [`constrained_cells`] leaves out dot row 0 and the input slots without a source: no
+//! constraint reads them (the dot gate is off on row 0, the gate on row 1 multiplies its
+//! `acc` by `chain = 0`, and sourceless slots carry weight 0), so any value there is
+//! harmless; `dot_row_0_is_read_by_nothing` checks this, and `mlp_circuit.rs` checks the
+//! sourceless slots. No mutant makes the mock prover panic, and no `catch_unwind` is used.
+//!
+//! Real key generation and proving of a sample of such mutants (a remainder limb, the sign
+//! bit, an accumulator, a copied input, a claimed output) is in `tests/malformed_proofs.rs`
+//! (`mutated_witnesses_give_no_valid_proof`), which can reach the prover of the `zkmlp`
+//! crate.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use ff::{Field, PrimeField};
+use halo2_proofs::halo2curves::bn256::Fr;
+use rand::{seq::SliceRandom, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use zkmlp_circuits::{
+    chips::dot::MAX_DOT_WIDTH, field::i128_to_field, Activation, CellRef, MlpLayout, MlpParams,
+    MlpWitness, QuantizedMlp,
+};
+
+/// What one harness run tried.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Counts {
+    cells: usize,
+    mutants: usize,
+    accepted: usize,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, other: Self) {
+        self.cells += other.cells;
+        self.mutants += other.mutants;
+        self.accepted += other.accepted;
+    }
+}
+
+/// The wrong values tried for a cell holding `honest`, without duplicates or `honest` itself.
+fn mutations(honest: Fr, params: MlpParams, rng: &mut ChaCha8Rng) -> Vec<Fr> {
+    let (s, b) = (params.scale_bits, params.activation_bits);
+    let pow = |e: u32| i128_to_field(1i128 << e);
+    let candidates = [
+        honest + Fr::ONE,
+        honest - Fr::ONE,
+        Fr::ZERO,
+        -Fr::ONE,
+        -honest,
+        Fr::from(2).invert().unwrap(),
+        pow(b),
+        pow(b - 1),
+        -pow(b - 1) - Fr::ONE,
+        pow(s),
+        honest + pow(s),
+        honest - pow(s),
+        pow(8),
+        Fr::random(&mut *rng),
+    ];
+    let mut values: Vec<Fr> = Vec::with_capacity(candidates.len());
+    for value in candidates {
+        if value != honest && !values.contains(&value) {
+            values.push(value);
+        }
+    }
+    values
+}
+
+/// A layout and honest witness; `dot_width = None` plans it as production does.
+fn honest(
+    model: QuantizedMlp,
+    dot_width: Option<usize>,
+    seed: u64,
+) -> (Arc<MlpLayout>, MlpWitness) {
+    let input = random_input(&model, seed);
+    let layout = match dot_width {
+        Some(width) => MlpLayout::with_dot_width(model, width),
+        None => MlpLayout::new(model),
+    }
+    .expect("valid model");
+    let layout = Arc::new(layout);
+    let witness = MlpWitness::generate(&layout, &input, binding()).expect("honest witness");
+    assert_eq!(mock(&layout, witness.clone()), Ok(()), "the honest witness");
+    (layout, witness)
+}
+
+/// Mutates `cells` (all constrained cells when `None`) and counts the accepted mutants.
+fn run_harness(
+    name: &str,
+    layout: &Arc<MlpLayout>,
+    honest: &MlpWitness,
+    sample: Option<usize>,
+    seed: u64,
+) -> Counts {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut cells = constrained_cells(layout);
+    let total = cells.len();
+    if let Some(n) = sample {
+        cells.shuffle(&mut rng);
+        cells.truncate(n);
+    }
+    let binding_cell = CellRef::z(layout.binding_row);
+    let honest_instance = honest.instance();
+    let mutants: Vec<(CellRef, Fr)> = cells
+        .iter()
+        .flat_map(|&cell| {
+            mutations(honest.get(cell), layout.model.params, &mut rng)
+                .into_iter()
+                .map(move |value| (cell, value))
+        })
+        .collect();
+    let accepted: Vec<(CellRef, Fr)> = mutants
+        .par_iter()
+        .filter(|&&(cell, value)| {
+            let mut witness = honest.clone();
+            witness.set(cell, value);
+            let result = if cell == binding_cell {
+                mock_with_instance(layout, witness, honest_instance.clone())
+            } else {
+                mock_claimed(layout, witness)
+            };
+            result.is_ok()
+        })
+        .copied()
+        .collect();
+    let counts = Counts {
+        cells: cells.len(),
+        mutants: mutants.len(),
+        accepted: accepted.len(),
+    };
+    println!(
+        "mutation {name}: {} of {total} constrained cells tried, {} mutants, {} accepted",
+        counts.cells, counts.mutants, counts.accepted
+    );
+    assert!(accepted.is_empty(), "{name}: accepted mutants {accepted:?}");
+    counts
+}
+
+/// A batch of two inferences of `model` in one circuit, planned as production plans it.
+fn honest_batch(model: QuantizedMlp, seed: u64) -> (Arc<MlpLayout>, MlpWitness) {
+    let mut input = random_input(&model, seed);
+    input.extend(random_input(&model, seed + 1));
+    let layout = Arc::new(MlpLayout::new_batch(model, 2).expect("valid model"));
+    let witness = MlpWitness::generate(&layout, &input, binding()).expect("honest witness");
+    assert_eq!(mock(&layout, witness.clone()), Ok(()), "the honest witness");
+    (layout, witness)
+}
+
+/// The small models, each run exhaustively.
+fn small_models() -> Vec<(&'static str, Arc<MlpLayout>, MlpWitness)> {
+    let small = MlpParams {
+        scale_bits: 4,
+        activation_bits: 6,
+    };
+    let mut identity_hidden = random_model(&[3, 4, 3, 2], MlpParams::default(), 13);
+    identity_hidden.layers[1].activation = Activation::Identity;
+    let (a, wa) = honest(
+        random_model(&[2, 3, 1], MlpParams::default(), 11),
+        Some(MAX_DOT_WIDTH),
+        11,
+    );
+    let (b, wb) = honest(random_model(&[3, 4, 2], small, 12), Some(2), 12);
+    let (c, wc) = honest(identity_hidden, Some(2), 13);
+    let (d, wd) = honest(random_model(&[4, 6, 1], MlpParams::default(), 14), None, 14);
+    let (e, we) = honest(
+        random_model(&[7, 10, 1], MlpParams::default(), 7),
+        Some(MAX_DOT_WIDTH),
+        7,
+    );
+    let (f, wf) = honest_batch(random_model(&[3, 4, 2], MlpParams::default(), 15), 15);
+    vec![
+        ("2-3-1 (W = 6)", a, wa),
+        ("3-4-2 (s = 4, b = 6, W = 2)", b, wb),
+        ("3-4-3-2 (identity hidden layer, W = 2)", c, wc),
+        ("4-6-1 (production W)", d, wd),
+        ("7-10-1 (W = 6)", e, we),
+        ("3-4-2, a batch of 2 (production W)", f, wf),
+    ]
+}
+
+/// The example's shape, planned as production plans it (`W = 1`, `k = 9`).
+fn example_model() -> (Arc<MlpLayout>, MlpWitness) {
+    let (layout, witness) = honest(
+        random_model(&[8, 16, 16, 1], MlpParams::default(), 1),
+        None,
+        1,
+    );
+    assert_eq!(layout.dot_width, 1);
+    (layout, witness)
+}
+
+fn exhaustive() -> bool {
+    std::env::var("ZKMLP_EXHAUSTIVE").is_ok_and(|v| v == "1")
+}
+
+/// Cells of the 8-16-16-1 model sampled by default (out of 1,063).
+const EXAMPLE_SAMPLE: usize = 250;
+
+#[test]
+fn every_mutant_of_a_small_model_is_rejected() {
+    let mut total = Counts::default();
+    for (index, (name, layout, witness)) in small_models().into_iter().enumerate() {
+        total += run_harness(name, &layout, &witness, None, 100 + index as u64);
+    }
+    println!(
+        "mutation, small models: {} cells, {} mutants, {} accepted",
+        total.cells, total.mutants, total.accepted
+    );
+    assert_eq!(total.accepted, 0);
+}
+
+#[test]
+fn sampled_mutants_of_the_example_shape_are_rejected() {
+    let (layout, witness) = example_model();
+    let sample = (!exhaustive()).then_some(EXAMPLE_SAMPLE);
+    let counts = run_harness("8-16-16-1", &layout, &witness, sample, 200);
+    assert_eq!(counts.accepted, 0);
+}
+
+#[test]
+#[ignore = "exhaustive: about 14,000 mock-prover runs (30 s on two cores); run with --ignored"]
+fn every_mutant_of_the_example_shape_is_rejected() {
+    let (layout, witness) = example_model();
+    let counts = run_harness("8-16-16-1 (exhaustive)", &layout, &witness, None, 200);
+    assert_eq!(counts.cells, constrained_cells(&layout).len());
+    assert_eq!(counts.accepted, 0);
+}
+
+#[test]
+fn the_mutation_values_hit_the_bounds() {
+    // The list holds the bounds named in the module docs, and never the honest value.
+    let params = MlpParams::default();
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let values = mutations(Fr::from(5), params, &mut rng);
+    assert_eq!(values.len(), 14);
+    for expected in [
+        Fr::from(6),
+        Fr::from(4),
+        Fr::ZERO,
+        -Fr::ONE,
+        -Fr::from(5),
+        Fr::from(1 << 24),
+        Fr::from(1 << 23),
+        -Fr::from((1 << 23) + 1),
+        Fr::from(4096),
+        Fr::from(256),
+    ] {
+        assert!(values.contains(&expected), "{expected:?}");
+    }
+    // (p + 1) / 2 is the field's 1/2.
+    let half = Fr::from_str_vartime(
+        "10944121435919637611123202872628637544274182200208017171849102093287904247809",
+    )
+    .unwrap();
+    assert!(values.contains(&half));
+    // Honest zero: `0`, `-0` and `v - 2^s` collapse or coincide with others and are skipped.
+    let values = mutations(Fr::ZERO, params, &mut rng);
+    assert!(!values.contains(&Fr::ZERO));
+}
+
+#[test]
+fn dot_row_0_is_read_by_nothing() {
+    for (_, layout, honest) in small_models() {
+        let mut witness = honest.clone();
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for lane in zkmlp_circuits::Lane::all(layout.dot_width).skip(1) {
+            witness.set(CellRef { lane, row: 0 }, Fr::random(&mut rng));
+        }
+        assert_eq!(mock(&layout, witness), Ok(()));
+    }
+}

@@ -1,0 +1,121 @@
+//! The proof file: a [`Proof`], the digests of the model and SRS it was made with, and its
+//! decoded output, as JSON.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    check_json_header, read_bytes, ArtifactError, ArtifactKind, Digest, KeyFile, FORMAT_VERSION,
+};
+use crate::proof::{Proof, PublicInputs};
+
+/// Value of the `format` field of a proof file.
+pub const PROOF_FORMAT: &str = "zkmlp-proof";
+
+/// The on-disk shape. `decoded_outputs` is informative: readers recompute it.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProofJson {
+    format: String,
+    version: u64,
+    model_digest: Digest,
+    srs_digest: Digest,
+    scale_bits: u32,
+    binding: String,
+    features: Vec<i64>,
+    outputs: Vec<i64>,
+    decoded_outputs: Vec<f64>,
+    proof: String,
+}
+
+/// A proof with the digests of what it was made with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProofFile {
+    /// The proof and its public inputs.
+    pub proof: Proof,
+    /// Digest of the compiled model.
+    pub model_digest: Digest,
+    /// Digest of the SRS cut to the circuit's `k`.
+    pub srs_digest: Digest,
+}
+
+impl ProofFile {
+    /// The JSON encoding (hex strings with a `0x` prefix for the binding and proof bytes).
+    pub fn to_json(&self) -> String {
+        let public = &self.proof.public_inputs;
+        let file = ProofJson {
+            format: PROOF_FORMAT.into(),
+            version: FORMAT_VERSION.into(),
+            model_digest: self.model_digest,
+            srs_digest: self.srs_digest,
+            scale_bits: self.proof.scale_bits,
+            binding: format!("0x{}", hex::encode(public.binding)),
+            features: public.features.clone(),
+            outputs: public.outputs.clone(),
+            decoded_outputs: self.proof.decoded_outputs(),
+            proof: format!("0x{}", hex::encode(&self.proof.bytes)),
+        };
+        serde_json::to_string_pretty(&file).expect("a proof always serializes") + "\n"
+    }
+
+    /// Decodes a proof file.
+    ///
+    /// # Errors
+    /// [`ArtifactError::Empty`], [`ArtifactError::WrongKind`],
+    /// [`ArtifactError::UnsupportedVersion`] or [`ArtifactError::Malformed`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self, ArtifactError> {
+        let kind = ArtifactKind::Proof;
+        check_json_header(bytes, kind, PROOF_FORMAT)?;
+        let malformed = |detail: String| ArtifactError::Malformed { kind, detail };
+        let file: ProofJson =
+            serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
+        let hex_field = |name: &str, value: &str| {
+            hex::decode(value.strip_prefix("0x").unwrap_or(value))
+                .map_err(|e| malformed(format!("`{name}` is not hex: {e}")))
+        };
+        let binding: [u8; 32] = hex_field("binding", &file.binding)?
+            .try_into()
+            .map_err(|_| malformed("`binding` is not 32 bytes".into()))?;
+        let bytes = hex_field("proof", &file.proof)?;
+        Ok(Self {
+            proof: Proof {
+                bytes,
+                public_inputs: PublicInputs {
+                    binding,
+                    features: file.features,
+                    outputs: file.outputs,
+                },
+                scale_bits: file.scale_bits,
+            },
+            model_digest: file.model_digest,
+            srs_digest: file.srs_digest,
+        })
+    }
+
+    /// Reads a proof file.
+    ///
+    /// # Errors
+    /// [`ArtifactError::Io`], then as [`ProofFile::from_json`].
+    pub fn read(path: &Path) -> Result<Self, ArtifactError> {
+        Self::from_json(&read_bytes(path)?)
+    }
+
+    /// Checks that this proof was made with the model and SRS of `key`.
+    ///
+    /// # Errors
+    /// [`ArtifactError::ModelMismatch`] or [`ArtifactError::SrsMismatch`], naming both
+    /// digests.
+    pub fn check_key(&self, key: &KeyFile) -> Result<(), ArtifactError> {
+        key.check_model(self.model_digest, ArtifactKind::Proof)?;
+        if key.srs_digest != self.srs_digest {
+            return Err(ArtifactError::SrsMismatch {
+                left: ArtifactKind::VerifyingKey.to_string(),
+                left_digest: key.srs_digest,
+                right: ArtifactKind::Proof.to_string(),
+                right_digest: self.srs_digest,
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,313 @@
+//! The `zkmlp` command-line tool: one subcommand per step, each reading and writing files.
+//!
+//! The binary (`src/bin/zkmlp.rs`) is `std::process::exit(zkmlp::cli::main())`. Files are
+//! the [`crate::artifact`] formats and [`crate::srs`] files; no output file is overwritten
+//! without `--force`. Exit codes are [`Exit`].
+
+mod commands;
+mod progress;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use progress::Progress;
+
+/// What the process exit code means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
+pub enum Exit {
+    /// Success (and, for `verify`, the proof is valid).
+    Ok = 0,
+    /// The proof was rejected (`verify`, `verify-evm`).
+    Rejected = 1,
+    /// Bad usage or input: arguments, unreadable or malformed files, an existing output
+    /// without `--force`, an unsafe SRS without `--allow-unsafe-srs`.
+    Usage = 2,
+    /// The files do not belong together: model, key, SRS or proof digests differ.
+    Mismatch = 3,
+    /// Proving, key generation or the EVM tooling (Node.js, solc-js) failed.
+    Failure = 4,
+}
+
+/// A failed command: its exit code and a message for stderr.
+#[derive(Debug)]
+pub struct CliError {
+    /// The exit code.
+    pub exit: Exit,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl CliError {
+    pub(crate) fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Self {
+            exit,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        Self::new(Exit::Usage, message)
+    }
+}
+
+impl From<crate::artifact::ArtifactError> for CliError {
+    fn from(e: crate::artifact::ArtifactError) -> Self {
+        let exit = if e.is_mismatch() {
+            Exit::Mismatch
+        } else {
+            Exit::Usage
+        };
+        Self::new(exit, e.to_string())
+    }
+}
+
+impl From<crate::srs::SrsError> for CliError {
+    fn from(e: crate::srs::SrsError) -> Self {
+        Self::usage(format!("cannot load the SRS: {e}"))
+    }
+}
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (for verify and verify-evm: the proof is valid)
+  1  the proof was rejected
+  2  usage or input error: bad arguments, unreadable or malformed file, existing output
+     without --force, unsafe SRS without --allow-unsafe-srs
+  3  mismatched artifacts: model, key, SRS or proof digests differ (both are printed)
+  4  proving, key generation or EVM tooling (Node.js, solc-js) failed";
+
+/// Prove quantized-MLP inference with halo2 (KZG on BN254).
+///
+/// A session: `srs gen-unsafe` (or `srs from-ptau`) -> `compile` -> `setup` -> `prove` ->
+/// `verify`, and on-chain with `create-evm-verifier`, `encode-calldata`, `verify-evm`.
+#[derive(Debug, Parser)]
+#[command(name = "zkmlp", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// No progress spinners (they only appear when stderr is a terminal anyway).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// The step to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output-file options shared by every command that writes.
+#[derive(Debug, Args)]
+pub struct Overwrite {
+    /// Overwrite output files that already exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Quantize a float model (zkmlp-mlp JSON) and plan its circuit.
+    ///
+    /// With --calibration (a JSON list of feature vectors) it also reports the quantization
+    /// error and fails if any sample overflows the fixed-point range.
+    #[command(after_help = EXIT_CODES)]
+    Compile {
+        /// The float model (JSON, format "zkmlp-mlp").
+        model: PathBuf,
+        /// The compiled-circuit file to write.
+        #[arg(long, short)]
+        output: PathBuf,
+        /// Fractional bits of the fixed point.
+        #[arg(long, default_value_t = 12)]
+        scale_bits: u32,
+        /// Signed bit width of every input and activation.
+        #[arg(long, default_value_t = 24)]
+        activation_bits: u32,
+        /// Calibration data: a JSON list of feature vectors.
+        #[arg(long)]
+        calibration: Option<PathBuf>,
+        /// Inferences proven per proof (one circuit holding this many copies of the model).
+        #[arg(long, default_value_t = 1)]
+        batch_size: usize,
+        #[allow(missing_docs)] // flattened: `--force`
+        #[command(flatten)]
+        overwrite: Overwrite,
+    },
+    /// Generate the proving and verifying keys of a compiled circuit from an SRS.
+    ///
+    /// The SRS is a halo2 parameter file or a snarkjs .ptau file; its SHA-256 is printed.
+    #[command(after_help = EXIT_CODES)]
+    Setup {
+        /// The compiled-circuit file.
+        compiled: PathBuf,
+        /// The SRS: halo2 parameters (from `zkmlp srs ...`) or a .ptau file.
+        #[arg(long)]
+        srs: PathBuf,
+        /// The proving-key file to write.
+        #[arg(long)]
+        pk: PathBuf,
+        /// The verifying-key file to write.
+        #[arg(long)]
+        vk: PathBuf,
+        /// Accept an SRS marked unsafe (from `srs gen-unsafe`): for development only.
+        #[arg(long)]
+        allow_unsafe_srs: bool,
+        #[allow(missing_docs)] // flattened: `--force`
+        #[command(flatten)]
+        overwrite: Overwrite,
+    },
+    /// Prove the model's output on one feature vector (or one batch of them).
+    #[command(after_help = EXIT_CODES)]
+    Prove {
+        /// The compiled-circuit file.
+        compiled: PathBuf,
+        /// The proving key made for it.
+        #[arg(long)]
+        pk: PathBuf,
+        /// The features: a JSON list of numbers; for a circuit compiled with --batch-size N,
+        /// a list of N such lists.
+        features: PathBuf,
+        /// The proof file to write.
+        #[arg(long, short)]
+        output: PathBuf,
+        /// Bind the proof to this value (0x-prefixed hex, at most 32 bytes, below the BN254
+        /// scalar modulus), e.g. the hash identifying an NFT.
+        #[arg(long)]
+        binding: Option<String>,
+        /// Accept a proving key made from an unsafe SRS: for development only.
+        #[arg(long)]
+        allow_unsafe_srs: bool,
+        #[allow(missing_docs)] // flattened: `--force`
+        #[command(flatten)]
+        overwrite: Overwrite,
+    },
+    /// Verify a proof file against a verifying key (exit code 1 if it is rejected).
+    #[command(after_help = EXIT_CODES)]
+    Verify {
+        /// The verifying key.
+        #[arg(long)]
+        vk: PathBuf,
+        /// The proof file.
+        proof: PathBuf,
+        /// Also check that the key was made from this SRS (e.g. the ceremony you trust).
+        #[arg(long)]
+        srs: Option<PathBuf>,
+    },
+    /// Show a compiled circuit's size: k, columns, rows, lookups, parameters.
+    #[command(after_help = EXIT_CODES)]
+    Info {
+        /// The compiled-circuit file.
+        compiled: PathBuf,
+    },
+    /// Structured reference strings: generate, convert, inspect.
+    #[command(subcommand)]
+    Srs(SrsCommand),
+    /// Write the Solidity verifier of a verifying key.
+    #[command(after_help = EXIT_CODES)]
+    CreateEvmVerifier {
+        /// The verifying key.
+        #[arg(long)]
+        vk: PathBuf,
+        /// The Solidity file to write.
+        #[arg(long, short)]
+        output: PathBuf,
+        #[allow(missing_docs)] // flattened: `--force`
+        #[command(flatten)]
+        overwrite: Overwrite,
+    },
+    /// Write a proof's calldata for the Solidity verifier (0x-prefixed hex).
+    #[command(after_help = EXIT_CODES)]
+    EncodeCalldata {
+        /// The proof file.
+        proof: PathBuf,
+        /// The hex file to write.
+        #[arg(long, short)]
+        output: PathBuf,
+        #[allow(missing_docs)] // flattened: `--force`
+        #[command(flatten)]
+        overwrite: Overwrite,
+    },
+    /// Compile the verifier (needs Node.js and `npm ci`), deploy it on an in-process EVM
+    /// (revm) and submit the proof; prints the gas used (exit code 1 if it reverts).
+    #[command(after_help = EXIT_CODES)]
+    VerifyEvm {
+        /// The verifying key.
+        #[arg(long)]
+        vk: PathBuf,
+        /// The proof file.
+        proof: PathBuf,
+    },
+}
+
+/// The `srs` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SrsCommand {
+    /// Generate a seeded SRS. UNSAFE: anyone who knows the seed can forge proofs; the file
+    /// is marked unsafe and `setup`/`prove` refuse it without --allow-unsafe-srs.
+    #[command(after_help = EXIT_CODES)]
+    GenUnsafe {
+        /// The SRS supports circuits up to 2^k rows.
+        #[arg(long)]
+        k: u32,
+        /// The seed of the secret.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// The SRS file to write.
+        #[arg(long, short)]
+        output: PathBuf,
+        #[allow(missing_docs)] // flattened: `--force`
+        #[command(flatten)]
+        overwrite: Overwrite,
+    },
+    /// Convert a snarkjs powers-of-tau file (.ptau, BN254) to a halo2 SRS file.
+    #[command(after_help = EXIT_CODES)]
+    FromPtau {
+        /// The .ptau file.
+        ptau: PathBuf,
+        /// Keep the first 2^k powers (default: all).
+        #[arg(long)]
+        k: Option<u32>,
+        /// The SRS file to write.
+        #[arg(long, short)]
+        output: PathBuf,
+        #[allow(missing_docs)] // flattened: `--force`
+        #[command(flatten)]
+        overwrite: Overwrite,
+    },
+    /// Show an SRS file's k, safety mark and SHA-256 (halo2 parameters or .ptau).
+    #[command(after_help = EXIT_CODES)]
+    Info {
+        /// The SRS file.
+        file: PathBuf,
+    },
+}
+
+/// Parses the process arguments, runs the command, prints any error, and returns the exit
+/// code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                Exit::Usage as i32
+            } else {
+                Exit::Ok as i32
+            };
+        }
+    };
+    match run(cli) {
+        Ok(()) => Exit::Ok as i32,
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            e.exit as i32
+        }
+    }
+}
+
+/// Runs a parsed command.
+///
+/// # Errors
+/// A [`CliError`] carrying the exit code.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let progress = Progress::new(cli.quiet);
+    commands::run(cli.command, &progress)
+}
