@@ -5,6 +5,8 @@
 //! Needs Node.js and `npm ci` at the repository root; without them the tests fail with a
 //! message saying so (CI installs both).
 
+mod common;
+
 use std::sync::OnceLock;
 
 use zkmlp::{
@@ -15,7 +17,6 @@ use zkmlp::{
         valuation_wei_calldata, Address, CallOutcome, CallStatus, CompiledContract,
         CompiledVerifier, EvmError, LocalEvm, Solc, EIP170_CODE_SIZE_LIMIT,
     },
-    model::{Activation, DenseLayer, Mlp},
     quantize::{quantize, quantize_input, reference_forward},
     CompiledModel, MlpParams, Proof, ProvingKey, Srs,
 };
@@ -26,28 +27,6 @@ fn token(id: u8) -> [u8; 32] {
     let mut token = [0; 32];
     token[31] = id;
     token
-}
-
-fn small_model() -> Mlp {
-    let layer = |inputs: usize, outputs: usize, activation, salt: f64| DenseLayer {
-        weights: (0..outputs)
-            .map(|j| {
-                (0..inputs)
-                    .map(|i| ((i * 7 + j * 3) as f64 * 0.37 + salt).sin() * 0.8)
-                    .collect()
-            })
-            .collect(),
-        biases: (0..outputs)
-            .map(|j| (j as f64 + salt).cos() * 0.2)
-            .collect(),
-        activation,
-    };
-    Mlp {
-        layers: vec![
-            layer(4, 6, Activation::Relu, 0.3),
-            layer(6, 1, Activation::Identity, 1.3),
-        ],
-    }
 }
 
 struct Fixture {
@@ -67,7 +46,7 @@ fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
         let params = MlpParams::default();
-        let compiled = CompiledModel::new(quantize(&small_model(), params).unwrap()).unwrap();
+        let compiled = CompiledModel::new(quantize(&common::small_model(), params).unwrap()).unwrap();
         let srs = Srs::unsafe_setup_for_testing(compiled.k(), 1);
         let pk = ProvingKey::generate(&srs, &compiled).unwrap();
 

@@ -27,6 +27,8 @@
 //!
 //! Needs Node.js and `npm ci` at the repository root for the EVM verifier, as `tests/evm.rs`.
 
+mod common;
+
 use std::{
     panic::{catch_unwind, AssertUnwindSafe},
     sync::OnceLock,
@@ -43,34 +45,11 @@ use zkmlp::{
         checked_add_words, compile_verifier, encode_calldata, instance_words, scalar_modulus,
         signed_word, CallStatus, CompiledVerifier, LocalEvm, Solc,
     },
-    model::{Activation, DenseLayer, Mlp},
     proof::{binding_from_field, binding_to_field},
     quantize::quantize,
     CompiledModel, Error, MlpParams, Proof, ProvingKey, Srs,
 };
 use zkmlp_circuits::{layout::BlockKind, CellRef, Lane};
-
-fn small_model() -> Mlp {
-    let layer = |inputs: usize, outputs: usize, activation, salt: f64| DenseLayer {
-        weights: (0..outputs)
-            .map(|j| {
-                (0..inputs)
-                    .map(|i| ((i * 7 + j * 3) as f64 * 0.37 + salt).sin() * 0.8)
-                    .collect()
-            })
-            .collect(),
-        biases: (0..outputs)
-            .map(|j| (j as f64 + salt).cos() * 0.2)
-            .collect(),
-        activation,
-    };
-    Mlp {
-        layers: vec![
-            layer(4, 6, Activation::Relu, 0.3),
-            layer(6, 1, Activation::Identity, 1.3),
-        ],
-    }
-}
 
 struct Fixture {
     pk: ProvingKey,
@@ -84,7 +63,8 @@ fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
         let compiled =
-            CompiledModel::new(quantize(&small_model(), MlpParams::default()).unwrap()).unwrap();
+            CompiledModel::new(quantize(&common::small_model(), MlpParams::default()).unwrap())
+                .unwrap();
         let srs = Srs::unsafe_setup_for_testing(compiled.k(), 1);
         let pk = ProvingKey::generate(&srs, &compiled).unwrap();
         let mut binding = [0u8; 32];
@@ -574,7 +554,7 @@ fn reordered_items_of_a_batch_proof_are_rejected_by_both() {
     // features something false: the proof is bound to its instance order either way.
     const ITEMS: usize = 3;
     let compiled = CompiledModel::new_batch(
-        quantize(&small_model(), MlpParams::default()).unwrap(),
+        quantize(&common::small_model(), MlpParams::default()).unwrap(),
         ITEMS,
     )
     .unwrap();
@@ -598,7 +578,7 @@ fn reordered_items_of_a_batch_proof_are_rejected_by_both() {
         .unwrap()
         .is_success());
 
-    let n = small_model().layers[0].weights[0].len();
+    let n = common::small_model().layers[0].weights[0].len();
     let mut counts = Counts::default();
     let start = Instant::now();
     for (a, b) in [(0, 1), (1, 2), (0, 2)] {

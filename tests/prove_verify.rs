@@ -1,36 +1,15 @@
 //! Real KZG proofs: a valid proof verifies, and every tampering is rejected with an error,
 //! never a panic.
 
+mod common;
+
 use std::sync::OnceLock;
 
 use zkmlp::{
-    model::{Activation, DenseLayer, Mlp},
     quantize::{quantize, quantize_input, reference_forward},
     CompiledModel, Error, MlpParams, Proof, ProvingKey, Srs,
 };
 use zkmlp_circuits::WitnessError;
-
-fn small_model(seed: f64) -> Mlp {
-    let layer = |inputs: usize, outputs: usize, activation, salt: f64| DenseLayer {
-        weights: (0..outputs)
-            .map(|j| {
-                (0..inputs)
-                    .map(|i| ((i * 7 + j * 3) as f64 * 0.37 + salt).sin() * 0.8)
-                    .collect()
-            })
-            .collect(),
-        biases: (0..outputs)
-            .map(|j| (j as f64 + salt).cos() * 0.2)
-            .collect(),
-        activation,
-    };
-    Mlp {
-        layers: vec![
-            layer(4, 6, Activation::Relu, seed),
-            layer(6, 1, Activation::Identity, seed + 1.0),
-        ],
-    }
-}
 
 struct Fixture {
     pk: ProvingKey,
@@ -41,8 +20,10 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let compiled =
-            CompiledModel::new(quantize(&small_model(0.3), MlpParams::default()).unwrap()).unwrap();
+        let compiled = CompiledModel::new(
+            quantize(&common::small_model_salted(0.3), MlpParams::default()).unwrap(),
+        )
+        .unwrap();
         let srs = Srs::unsafe_setup_for_testing(compiled.k(), 1);
         let pk = ProvingKey::generate(&srs, &compiled).unwrap();
         let features = vec![0.5, -1.25, 2.0, 0.125];
@@ -149,8 +130,10 @@ fn malformed_public_inputs_get_typed_errors() {
 #[test]
 fn proof_for_another_model_is_rejected() {
     let f = fixture();
-    let other =
-        CompiledModel::new(quantize(&small_model(1.7), MlpParams::default()).unwrap()).unwrap();
+    let other = CompiledModel::new(
+        quantize(&common::small_model_salted(1.7), MlpParams::default()).unwrap(),
+    )
+    .unwrap();
     let srs = Srs::unsafe_setup_for_testing(other.k(), 1);
     let other_pk = ProvingKey::generate(&srs, &other).unwrap();
     let proof = other_pk.prove(&f.features).unwrap();

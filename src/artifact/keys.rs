@@ -22,7 +22,12 @@ use std::{
     sync::Arc,
 };
 
-use halo2_proofs::{halo2curves::bn256::G1Affine, plonk, SerdeFormat};
+use halo2_proofs::{
+    halo2curves::bn256::{Bn256, G1Affine},
+    plonk,
+    poly::kzg::commitment::ParamsKZG,
+    SerdeFormat,
+};
 use zkmlp_circuits::{CircuitParams, MlpCircuit, MlpParams};
 
 use super::{read_bytes, ArtifactError, ArtifactKind, CompiledFile, Digest, FORMAT_VERSION};
@@ -91,6 +96,22 @@ struct Envelope<'a> {
 }
 
 impl KeyFile {
+    /// The library's verifying key for the halo2 key `vk` decoded from this file.
+    fn verifying_key(
+        &self,
+        vk: plonk::VerifyingKey<G1Affine>,
+        params: ParamsKZG<Bn256>,
+    ) -> VerifyingKey {
+        VerifyingKey {
+            vk: Arc::new(vk),
+            params: Arc::new(params),
+            fixed_point: self.circuit.fixed_point,
+            input_size: self.input_size,
+            output_size: self.output_size,
+            srs_is_unsafe: self.srs_is_unsafe,
+        }
+    }
+
     /// Encodes `pk` (its model digest is computed from its compiled model).
     pub fn encode_proving_key(pk: &ProvingKey) -> Vec<u8> {
         let mut key = Vec::new();
@@ -141,15 +162,7 @@ impl KeyFile {
             },
             env.key,
         )?;
-        let vk = VerifyingKey {
-            vk: Arc::new(vk),
-            params: Arc::new(params),
-            fixed_point: meta.circuit.fixed_point,
-            input_size: meta.input_size,
-            output_size: meta.output_size,
-            srs_is_unsafe: meta.srs_is_unsafe,
-        };
-        Ok((env.meta, vk))
+        Ok((env.meta, meta.verifying_key(vk, params)))
     }
 
     /// Decodes a proving-key file made for `compiled`.
@@ -178,14 +191,7 @@ impl KeyFile {
             },
             env.key,
         )?;
-        let vk = VerifyingKey {
-            vk: Arc::new(pk.get_vk().clone()),
-            params: Arc::new(params),
-            fixed_point: meta.circuit.fixed_point,
-            input_size: meta.input_size,
-            output_size: meta.output_size,
-            srs_is_unsafe: meta.srs_is_unsafe,
-        };
+        let vk = meta.verifying_key(pk.get_vk().clone(), params);
         let pk = ProvingKey {
             pk: Arc::new(pk),
             model: compiled.compiled.clone(),
@@ -427,12 +433,7 @@ fn envelope(bytes: &[u8], expected: Option<KeyKind>) -> Result<Envelope<'_>, Art
     Ok(Envelope { meta, params, key })
 }
 
-fn decode_params(
-    env: &Envelope<'_>,
-) -> Result<
-    halo2_proofs::poly::kzg::commitment::ParamsKZG<halo2_proofs::halo2curves::bn256::Bn256>,
-    ArtifactError,
-> {
+fn decode_params(env: &Envelope<'_>) -> Result<ParamsKZG<Bn256>, ArtifactError> {
     let kind = env.meta.kind.artifact();
     let srs = Srs::from_bytes(env.params).map_err(|e| ArtifactError::Malformed {
         kind,
