@@ -383,7 +383,10 @@ fn cases() -> Vec<Case> {
             "truncated SRS file",
             |fx, dir| {
                 let bytes = fx.srs1.to_bytes();
-                run(Srs::read_file(&file(dir, "cut.srs", &bytes[..bytes.len() / 2]), None))
+                run(Srs::read_file(
+                    &file(dir, "cut.srs", &bytes[..bytes.len() / 2]),
+                    None,
+                ))
             },
             S(SrsError::Malformed(_))
         ),
@@ -434,22 +437,32 @@ fn cases() -> Vec<Case> {
             "truncated compiled-model file",
             |fx, dir| {
                 let json = fx.compiled_json.as_bytes();
-                run(CompiledFile::read(&file(dir, "cut.json", &json[..json.len() / 2])))
+                run(CompiledFile::read(&file(
+                    dir,
+                    "cut.json",
+                    &json[..json.len() / 2],
+                )))
             },
             A(ArtifactError::Malformed { kind: C, .. })
         ),
         case!(
             "compiled-model file with an edited weight",
-            |fx, _| run(CompiledFile::from_json(&edit_json(&fx.compiled_json, |v| {
-                v["model"]["layers"][0]["biases"][0] = 1.into();
-            }))),
+            |fx, _| run(CompiledFile::from_json(&edit_json(
+                &fx.compiled_json,
+                |v| {
+                    v["model"]["layers"][0]["biases"][0] = 1.into();
+                }
+            ))),
             A(ArtifactError::Corrupted { kind: C, .. })
         ),
         case!(
             "compiled-model file with format version 2",
-            |fx, _| run(CompiledFile::from_json(&edit_json(&fx.compiled_json, |v| {
-                v["version"] = 2.into();
-            }))),
+            |fx, _| run(CompiledFile::from_json(&edit_json(
+                &fx.compiled_json,
+                |v| {
+                    v["version"] = 2.into();
+                }
+            ))),
             A(ArtifactError::UnsupportedVersion {
                 kind: C,
                 found: 2,
@@ -474,7 +487,11 @@ fn cases() -> Vec<Case> {
             "truncated proof file",
             |fx, dir| {
                 let json = fx.proof_json.as_bytes();
-                run(ProofFile::read(&file(dir, "cut.proof", &json[..json.len() / 2])))
+                run(ProofFile::read(&file(
+                    dir,
+                    "cut.proof",
+                    &json[..json.len() / 2],
+                )))
             },
             A(ArtifactError::Malformed { kind: P, .. })
         ),
@@ -585,27 +602,39 @@ fn cases() -> Vec<Case> {
         case!(
             "NaN feature",
             |fx, _| run(fx.pk.prove(&[0.5, f64::NAN, 3.0])),
-            L(Error::Quantize(QuantizeError::NonFiniteFeature { index: 1 }))
+            L(Error::Quantize(QuantizeError::NonFiniteFeature {
+                index: 1
+            }))
         ),
         case!(
             "+infinite feature",
             |fx, _| run(fx.pk.prove(&[f64::INFINITY, -1.25, 3.0])),
-            L(Error::Quantize(QuantizeError::NonFiniteFeature { index: 0 }))
+            L(Error::Quantize(QuantizeError::NonFiniteFeature {
+                index: 0
+            }))
         ),
         case!(
             "-infinite feature",
             |fx, _| run(fx.pk.prove(&[0.5, -1.25, f64::NEG_INFINITY])),
-            L(Error::Quantize(QuantizeError::NonFiniteFeature { index: 2 }))
+            L(Error::Quantize(QuantizeError::NonFiniteFeature {
+                index: 2
+            }))
         ),
         case!(
             "feature above the fixed-point range",
             |fx, _| run(fx.pk.prove(&[0.5, 1e9, 3.0])),
-            L(Error::Quantize(QuantizeError::InputOutOfRange { index: 1, .. }))
+            L(Error::Quantize(QuantizeError::InputOutOfRange {
+                index: 1,
+                ..
+            }))
         ),
         case!(
             "feature just below the fixed-point range (-2^11 - 1/2^12)",
             |fx, _| run(fx.pk.prove(&[-2048.0 - 1.0 / 4096.0, -1.25, 3.0])),
-            L(Error::Quantize(QuantizeError::InputOutOfRange { index: 0, .. }))
+            L(Error::Quantize(QuantizeError::InputOutOfRange {
+                index: 0,
+                ..
+            }))
         ),
         case!(
             "in-range features whose activation overflows",
@@ -641,7 +670,9 @@ fn cases() -> Vec<Case> {
         ),
         case!(
             "model file with format version 2",
-            |_, _| run(Mlp::from_json(&MODEL.replace("\"version\": 1", "\"version\": 2"))),
+            |_, _| run(Mlp::from_json(
+                &MODEL.replace("\"version\": 1", "\"version\": 2")
+            )),
             M(ModelError::UnsupportedFormat { version: 2, .. })
         ),
         case!(
@@ -655,16 +686,14 @@ fn cases() -> Vec<Case> {
         ),
         case!(
             "model with an infinite bias (built in code)",
-            |_, _| run(
-                Mlp {
-                    layers: vec![DenseLayer {
-                        weights: vec![vec![1.0, 2.0]],
-                        biases: vec![f64::INFINITY],
-                        activation: Activation::Identity,
-                    }],
-                }
-                .validate()
-            ),
+            |_, _| run(Mlp {
+                layers: vec![DenseLayer {
+                    weights: vec![vec![1.0, 2.0]],
+                    biases: vec![f64::INFINITY],
+                    activation: Activation::Identity,
+                }],
+            }
+            .validate()),
             M(ModelError::NonFinite { layer: 0, .. })
         ),
         case!(
