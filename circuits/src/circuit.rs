@@ -7,27 +7,36 @@
 use std::sync::Arc;
 
 use halo2_proofs::{
-    circuit::{Cell, Layouter, SimpleFloorPlanner, Value},
+    circuit::{Cell, Layouter, Region, SimpleFloorPlanner, Value},
     halo2curves::bn256::Fr,
     plonk::{Advice, Any, Circuit, Column, ConstraintSystem, Error, Instance},
 };
 
 use crate::chips::{
     dot::{DotChip, DotConfig, DotInstructions},
+    pack::{PackChip, PackConfig},
+    poseidon::{PoseidonChip, PoseidonConfig},
     range::{RangeChip, RangeConfig, RangeInstructions},
-    rescale::{ReluChip, ReluConfig, RescaleSchedule},
+    rescale::{signed_schedule, ReluChip, ReluConfig, RescaleSchedule},
 };
-use crate::layout::{CellRef, Lane, MlpLayout};
-use crate::spec::MlpParams;
+use crate::layout::{hash_lanes, CellRef, Lane, MlpLayout};
+use crate::spec::{MlpParams, VisibilitySettings};
 use crate::witness::MlpWitness;
 
-/// Everything `configure` depends on: the fixed-point parameters and the dot width.
+/// Everything `configure` depends on: the fixed-point parameters, the dot width, the
+/// visibility and the bit-widths of witnessed parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CircuitParams {
     /// Fixed-point parameters (limb schedules, table, ReLU rotation).
     pub fixed_point: MlpParams,
     /// Multiply-accumulates per dot-product row.
     pub dot_width: usize,
+    /// Who sees inputs, weights and outputs.
+    pub visibility: VisibilitySettings,
+    /// Signed bit-width of witnessed weights (0 when fixed).
+    pub weight_bits: u32,
+    /// Signed bit-width of witnessed biases (0 when fixed).
+    pub bias_bits: u32,
 }
 
 impl Default for CircuitParams {
@@ -35,6 +44,9 @@ impl Default for CircuitParams {
         Self {
             fixed_point: MlpParams::default(),
             dot_width: crate::chips::dot::MAX_DOT_WIDTH,
+            visibility: VisibilitySettings::default(),
+            weight_bits: 0,
+            bias_bits: 0,
         }
     }
 }
@@ -45,8 +57,24 @@ impl CircuitParams {
         Self {
             fixed_point: layout.model.params,
             dot_width: layout.dot_width,
+            visibility: layout.visibility,
+            weight_bits: layout.weight_bits,
+            bias_bits: layout.bias_bits,
         }
     }
+}
+
+/// Every limb width the range table serves under `params`.
+pub fn table_widths(params: &CircuitParams) -> Vec<u32> {
+    let mut widths = RescaleSchedule::new(params.fixed_point).widths();
+    for bits in [params.weight_bits, params.bias_bits] {
+        if bits >= 2 {
+            widths.extend(signed_schedule(bits).iter().map(|limb| limb.width));
+        }
+    }
+    widths.sort_unstable();
+    widths.dedup();
+    widths
 }
 
 /// Columns and chips of the MLP circuit.
@@ -62,12 +90,17 @@ pub struct MlpConfig {
     pub range: RangeConfig,
     /// ReLU gate.
     pub relu: ReluConfig,
+    /// Packing gate, when a part is hashed.
+    pub pack: Option<PackConfig>,
+    /// Poseidon gates, when a part is hashed.
+    pub poseidon: Option<PoseidonConfig>,
 }
 
 impl MlpConfig {
     /// Creates all columns, gates and the lookup for `params`.
     pub fn configure(meta: &mut ConstraintSystem<Fr>, params: CircuitParams) -> Self {
-        let advice: Vec<Column<Advice>> = Lane::all(params.dot_width)
+        let witnessed = params.visibility.weights_are_witnessed();
+        let advice: Vec<Column<Advice>> = Lane::all_with(params.dot_width, witnessed)
             .map(|_| meta.advice_column())
             .collect();
         let instance = meta.instance_column();
@@ -80,15 +113,35 @@ impl MlpConfig {
         let inputs: Vec<Column<Advice>> = (0..params.dot_width)
             .map(|i| advice[Lane::Input(i).index()])
             .collect();
-        let dot = DotChip::configure(meta, &inputs, advice[Lane::Acc.index()]);
-        let range = RangeChip::configure(meta, z, &schedule.widths());
+        let weights: Vec<Column<Advice>> = (0..if witnessed { params.dot_width } else { 0 })
+            .map(|slot| {
+                advice[Lane::Weight {
+                    slot,
+                    dot_width: params.dot_width,
+                }
+                .index()]
+            })
+            .collect();
+        let acc = advice[Lane::Acc.index()];
+        let dot = DotChip::configure(meta, &inputs, acc, witnessed.then_some(&weights[..]));
+        let range = RangeChip::configure(meta, z, &table_widths(&params));
         let relu = ReluChip::configure(meta, z, &schedule);
+        let (pack, poseidon) = if params.visibility.any_hashed() {
+            let pack = PackChip::configure(meta, inputs[0], acc, dot.chain, dot.bias);
+            let lanes = hash_lanes(params.dot_width, witnessed);
+            let state = lanes.map(|lane| advice[lane.index()]);
+            (Some(pack), Some(PoseidonChip::configure(meta, state)))
+        } else {
+            (None, None)
+        };
         Self {
             advice,
             instance,
             dot,
             range,
             relu,
+            pack,
+            poseidon,
         }
     }
 
@@ -164,6 +217,7 @@ impl Circuit<Fr> for MlpCircuit {
         let instance_cells = layouter.assign_region(
             || "mlp",
             |mut region| {
+                assign_hash_fixed(&config, layout, &mut region)?;
                 for (row, dot_row) in layout.dot_rows.iter().enumerate() {
                     match dot_row {
                         Some(dot_row) => dot.assign_row_fixed(&mut region, row, dot_row)?,
@@ -177,14 +231,9 @@ impl Circuit<Fr> for MlpCircuit {
                     relu.enable(&mut region, row)?;
                 }
 
-                for lane in Lane::all(layout.dot_width) {
+                for lane in layout.lanes() {
                     let column = config.advice[lane.index()];
-                    let len = if lane == Lane::Z {
-                        layout.range_len
-                    } else {
-                        layout.dot_len()
-                    };
-                    for row in 0..len {
+                    for row in 0..layout.advice_len() {
                         let value = match &self.witness {
                             Some(w) => Value::known(w.get(CellRef { lane, row })),
                             None => Value::unknown(),
@@ -202,6 +251,34 @@ impl Circuit<Fr> for MlpCircuit {
                                     row,
                                 }),
                                 config.cell(CellRef::z(*source_row)),
+                            );
+                        }
+                    }
+                }
+                for (row, sources) in layout.weight_sources.iter().enumerate() {
+                    for (slot, source) in sources.iter().enumerate() {
+                        if let Some(source_row) = source {
+                            let lane = Lane::Weight {
+                                slot,
+                                dot_width: layout.dot_width,
+                            };
+                            region.constrain_equal(
+                                config.cell(CellRef { lane, row }),
+                                config.cell(CellRef::z(*source_row)),
+                            );
+                        }
+                    }
+                }
+                constrain_hash_inputs(&config, layout, &mut region);
+                for (layer, bias_rows) in layout.neurons.iter().zip(layout.bias_rows.iter()) {
+                    for (neuron, &bias_row) in layer.iter().zip(bias_rows.iter().cycle()) {
+                        if let Some(row) = neuron.bias_row {
+                            region.constrain_equal(
+                                config.cell(CellRef {
+                                    lane: Lane::Acc,
+                                    row,
+                                }),
+                                config.cell(CellRef::z(bias_row)),
                             );
                         }
                     }
@@ -229,5 +306,48 @@ impl Circuit<Fr> for MlpCircuit {
             layouter.constrain_instance(cell, config.instance, index);
         }
         Ok(())
+    }
+}
+
+/// Enables the packing and Poseidon gates of every hashed part and assigns their fixed values.
+fn assign_hash_fixed(
+    config: &MlpConfig,
+    layout: &MlpLayout,
+    region: &mut Region<'_, Fr>,
+) -> Result<(), Error> {
+    let (Some(pack), Some(poseidon)) = (config.pack, config.poseidon) else {
+        return Ok(());
+    };
+    let (pack, poseidon) = (PackChip::construct(pack), PoseidonChip::construct(poseidon));
+    for plan in &layout.hashes {
+        for segment in &plan.segments {
+            pack.assign_fixed(region, segment.start, segment.cells.len(), segment.bits)?;
+        }
+        poseidon.assign_fixed(region, plan.start, plan.message_cells().len())?;
+    }
+    Ok(())
+}
+
+/// Ties every packed value to its range-checked cell and every packed element to the Poseidon
+/// cell absorbing it.
+fn constrain_hash_inputs(config: &MlpConfig, layout: &MlpLayout, region: &mut Region<'_, Fr>) {
+    for plan in &layout.hashes {
+        for segment in &plan.segments {
+            for (i, &cell) in segment.cells.iter().enumerate() {
+                let value = CellRef {
+                    lane: Lane::Input(0),
+                    row: segment.start + i,
+                };
+                region.constrain_equal(config.cell(value), config.cell(cell));
+            }
+        }
+        for (index, element) in plan.message_cells().into_iter().enumerate() {
+            let (offset, column) = PoseidonChip::message_cell(index);
+            let absorbed = CellRef {
+                lane: layout.hash_lanes[column],
+                row: plan.start + offset,
+            };
+            region.constrain_equal(config.cell(absorbed), config.cell(element));
+        }
     }
 }

@@ -22,9 +22,11 @@
 use crate::chips::{
     dot::{DotRow, MAX_DOT_WIDTH},
     range::{LimbSpec, RangeChip},
-    rescale::RescaleSchedule,
+    rescale::{signed_schedule, RescaleSchedule},
 };
-use crate::spec::{Activation, QuantizedMlp, SpecError};
+use crate::spec::{
+    signed_bits, Activation, QuantizedMlp, SpecError, Visibility, VisibilitySettings,
+};
 
 /// An advice column of the circuit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -35,23 +37,40 @@ pub enum Lane {
     Acc,
     /// Dot-product input slot `i` (below the layout's dot width).
     Input(usize),
+    /// Witnessed weight of dot-product slot `slot`, in a circuit of width `dot_width` (only
+    /// when the weights are not fixed).
+    Weight {
+        /// The slot.
+        slot: usize,
+        /// The circuit's dot width.
+        dot_width: usize,
+    },
 }
 
 impl Lane {
-    /// Index of the lane among the advice columns: `Z`, `Acc`, then the inputs.
+    /// Index of the lane among the advice columns: `Z`, `Acc`, the inputs, then the
+    /// witnessed weights.
     pub fn index(self) -> usize {
         match self {
             Lane::Z => 0,
             Lane::Acc => 1,
             Lane::Input(i) => 2 + i,
+            Lane::Weight { slot, dot_width } => 2 + dot_width + slot,
         }
     }
 
-    /// All lanes of a circuit of dot width `dot_width`, in column order.
+    /// The lanes of a circuit of dot width `dot_width` with fixed weights, in column order.
     pub fn all(dot_width: usize) -> impl Iterator<Item = Lane> {
         [Lane::Z, Lane::Acc]
             .into_iter()
             .chain((0..dot_width).map(Lane::Input))
+    }
+
+    /// The lanes of a circuit of dot width `dot_width`, in column order, with the weight
+    /// lanes when `witnessed_weights`.
+    pub fn all_with(dot_width: usize, witnessed_weights: bool) -> impl Iterator<Item = Lane> {
+        let weights = if witnessed_weights { dot_width } else { 0 };
+        Self::all(dot_width).chain((0..weights).map(move |slot| Lane::Weight { slot, dot_width }))
     }
 }
 
@@ -78,6 +97,8 @@ pub struct NeuronPlacement {
     pub dot_start: usize,
     /// Rows of the chain.
     pub dot_rows: usize,
+    /// With witnessed weights: the row above the chain, whose `acc` holds the bias.
+    pub bias_row: Option<usize>,
     /// First row of its rescale block in the range lane.
     pub block_start: usize,
     /// The cell holding the neuron's activation.
@@ -91,6 +112,69 @@ pub enum BlockKind {
     Signed,
     /// Rescales an accumulator.
     Rescale,
+    /// Bounds a witnessed weight to `weight_bits`.
+    Weight,
+    /// Bounds a witnessed bias to `bias_bits`.
+    Bias,
+}
+
+/// A part of the statement with its own visibility.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Part {
+    /// Input features.
+    Inputs,
+    /// Weights and biases.
+    Weights,
+    /// Outputs.
+    Outputs,
+}
+
+/// A run of values of one bit-width, packed on consecutive side-lane rows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackSegment {
+    /// The range-lane cells of the values, in packing order.
+    pub cells: Vec<CellRef>,
+    /// Their signed bit-width.
+    pub bits: u32,
+    /// First packing row (lanes `Input(0)` for the value, `Acc` for the accumulator).
+    pub start: usize,
+}
+
+impl PackSegment {
+    /// The accumulator cells holding each packed element, in order.
+    pub fn element_cells(&self) -> Vec<CellRef> {
+        let per = crate::chips::pack::values_per_element(self.bits);
+        (0..self.cells.len().div_ceil(per))
+            .map(|e| CellRef {
+                lane: Lane::Acc,
+                row: self.start + ((e + 1) * per).min(self.cells.len()) - 1,
+            })
+            .collect()
+    }
+}
+
+/// Cells of values sharing one bit-width, before packing rows are given to them.
+type ValueRun = (Vec<CellRef>, u32);
+
+/// How one hashed part is packed and hashed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HashPlan {
+    /// The part hashed.
+    pub part: Part,
+    /// Its values, packed segment by segment.
+    pub segments: Vec<PackSegment>,
+    /// First row of its Poseidon blocks.
+    pub start: usize,
+}
+
+impl HashPlan {
+    /// The packed elements' cells, in absorption order.
+    pub fn message_cells(&self) -> Vec<CellRef> {
+        self.segments
+            .iter()
+            .flat_map(PackSegment::element_cells)
+            .collect()
+    }
 }
 
 /// The complete cell plan of an MLP circuit.
@@ -98,29 +182,55 @@ pub enum BlockKind {
 pub struct MlpLayout {
     /// The model, validated.
     pub model: QuantizedMlp,
+    /// Who sees inputs, weights and outputs.
+    pub visibility: VisibilitySettings,
     /// Limb schedules.
     pub schedule: RescaleSchedule,
+    /// Signed bit-width of witnessed weights (0 when the weights are fixed).
+    pub weight_bits: u32,
+    /// Signed bit-width of witnessed biases (0 when the weights are fixed).
+    pub bias_bits: u32,
+    /// Schedule of a weight block (empty when the weights are fixed).
+    pub weight_schedule: Vec<LimbSpec>,
+    /// Schedule of a bias block (empty when the weights are fixed).
+    pub bias_schedule: Vec<LimbSpec>,
     /// Fixed values of every dot-lane row; `None` where the gate is off. Row 0 is always off:
     /// the gate reads `acc` at rotation -1, which on row 0 wraps to the last (blinding) row.
+    /// With witnessed weights, the fixed weights are 0/1 slot flags.
     pub dot_rows: Vec<Option<DotRow>>,
     /// Multiply-accumulates per dot-lane row.
     pub dot_width: usize,
     /// For every dot-lane row and slot, the range-lane row whose activation it reads.
     pub dot_sources: Vec<Vec<Option<usize>>>,
+    /// With witnessed weights: for every dot-lane row and slot, the range-lane row of the
+    /// weight it multiplies by.
+    pub weight_sources: Vec<Vec<Option<usize>>>,
     /// Range-lane row holding the binding value.
     pub binding_row: usize,
     /// Range-lane row holding each input feature (the start of its bound block).
     pub input_rows: Vec<usize>,
+    /// With witnessed weights: `weight_rows[l][j][i]`, the range-lane row of each weight.
+    pub weight_rows: Vec<Vec<Vec<usize>>>,
+    /// With witnessed weights: `bias_rows[l][j]`, the range-lane row of each bias.
+    pub bias_rows: Vec<Vec<usize>>,
     /// Placement of every neuron, per layer.
     pub neurons: Vec<Vec<NeuronPlacement>>,
     /// Range-lane blocks: start row and kind.
     pub blocks: Vec<(usize, BlockKind)>,
     /// Rows where the ReLU gate is enabled.
     pub relu_rows: Vec<usize>,
-    /// Rows used by the range lane.
+    /// Rows used by the range lane (the Poseidon blocks included when they run there).
     pub range_len: usize,
+    /// Rows used by every other lane: dot rows, packing rows, and the Poseidon blocks when
+    /// they run there.
+    pub side_len: usize,
+    /// The hashed parts.
+    pub hashes: Vec<HashPlan>,
+    /// The three lanes holding the Poseidon state (unused when nothing is hashed).
+    pub hash_lanes: [Lane; 3],
     /// Inferences proven together. Items are laid out one after another; `input_rows` and
-    /// every layer of `neurons` list item 0's entries, then item 1's, and so on.
+    /// every layer of `neurons` list item 0's entries, then item 1's, and so on. Witnessed
+    /// weights are laid out once and shared by every item.
     pub batch_size: usize,
 }
 
@@ -144,10 +254,23 @@ impl MlpLayout {
     /// The model's [`SpecError`] if it does not validate, [`SpecError::EmptyBatch`] if
     /// `batch_size` is zero.
     pub fn new_batch(model: QuantizedMlp, batch_size: usize) -> Result<Self, SpecError> {
+        Self::with_visibility(model, batch_size, VisibilitySettings::default())
+    }
+
+    /// Plans `batch_size` inferences of `model` under `visibility`, with the dot width of least
+    /// prover cost (see [`MlpLayout::new`]).
+    ///
+    /// # Errors
+    /// As [`MlpLayout::new_batch`], and [`SpecError::InvalidVisibility`].
+    pub fn with_visibility(
+        model: QuantizedMlp,
+        batch_size: usize,
+        visibility: VisibilitySettings,
+    ) -> Result<Self, SpecError> {
         model.validate()?;
         let mut best: Option<(usize, Self)> = None;
         for width in 1..=MAX_DOT_WIDTH {
-            let layout = Self::plan(model.clone(), width, batch_size)?;
+            let layout = Self::plan_with(model.clone(), width, batch_size, visibility)?;
             let cost = layout.prover_columns() << crate::min_k(&layout);
             if best.as_ref().is_none_or(|(best_cost, _)| cost < *best_cost) {
                 best = Some((cost, layout));
@@ -174,25 +297,66 @@ impl MlpLayout {
         dot_width: usize,
         batch_size: usize,
     ) -> Result<Self, SpecError> {
+        Self::plan_with(model, dot_width, batch_size, VisibilitySettings::default())
+    }
+
+    /// Plans `batch_size` inferences of `model` under `visibility` with `dot_width`
+    /// multiply-accumulates per row.
+    ///
+    /// # Errors
+    /// As [`MlpLayout::plan`], and [`SpecError::InvalidVisibility`].
+    pub fn plan_with(
+        model: QuantizedMlp,
+        dot_width: usize,
+        batch_size: usize,
+        visibility: VisibilitySettings,
+    ) -> Result<Self, SpecError> {
         model.validate()?;
+        visibility.validate()?;
         if !(1..=MAX_DOT_WIDTH).contains(&dot_width) {
             return Err(SpecError::InvalidDotWidth(dot_width));
         }
         if batch_size == 0 {
             return Err(SpecError::EmptyBatch);
         }
+        let witnessed = visibility.weights_are_witnessed();
+        let (weight_bits, bias_bits) = if witnessed {
+            let weights = model.layers.iter().flat_map(|l| l.weights.iter().flatten());
+            let biases = model.layers.iter().flat_map(|l| &l.biases);
+            (signed_bits(weights), signed_bits(biases))
+        } else {
+            (0, 0)
+        };
         let schedule = RescaleSchedule::new(model.params);
+        let signed = |bits: u32| {
+            if bits == 0 {
+                Vec::new()
+            } else {
+                signed_schedule(bits)
+            }
+        };
         let mut layout = Self {
             schedule,
+            visibility,
+            weight_bits,
+            bias_bits,
+            weight_schedule: signed(weight_bits),
+            bias_schedule: signed(bias_bits),
             dot_width,
             dot_rows: vec![None],
             dot_sources: vec![vec![None; dot_width]],
+            weight_sources: vec![vec![None; dot_width]],
             binding_row: 0,
             input_rows: Vec::new(),
+            weight_rows: Vec::new(),
+            bias_rows: Vec::new(),
             neurons: Vec::new(),
             blocks: Vec::new(),
             relu_rows: Vec::new(),
             range_len: 1,
+            side_len: 0,
+            hashes: Vec::new(),
+            hash_lanes: [Lane::Z, Lane::Acc, Lane::Input(0)],
             batch_size,
             model,
         };
@@ -200,51 +364,164 @@ impl MlpLayout {
             let start = layout.push_block(BlockKind::Signed);
             layout.input_rows.push(start);
         }
+        if witnessed {
+            layout.plan_parameter_blocks();
+        }
         let mut sources: Vec<usize> = layout.input_rows.clone();
         for layer_index in 0..layout.model.layers.len() {
-            let layer = layout.model.layers[layer_index].clone();
-            let mut placements = Vec::with_capacity(batch_size * layer.output_size());
-            let item_inputs = layer.input_size();
-            for (item, (weights, &bias)) in (0..batch_size).flat_map(|item| {
-                std::iter::repeat(item).zip(layer.weights.iter().zip(&layer.biases))
-            }) {
-                let sources = &sources[item * item_inputs..(item + 1) * item_inputs];
-                let dot_start = layout.dot_rows.len();
-                for (chunk_index, chunk) in weights.chunks(dot_width).enumerate() {
+            let placements = layout.plan_layer(layer_index, &sources);
+            sources = placements.iter().map(|p| p.output.row).collect();
+            layout.neurons.push(placements);
+        }
+        layout.side_len = layout.dot_rows.len();
+        layout.plan_hashes();
+        Ok(layout)
+    }
+
+    /// Range-checks every weight and bias once, shared by all batch items.
+    fn plan_parameter_blocks(&mut self) {
+        for layer_index in 0..self.model.layers.len() {
+            let layer = &self.model.layers[layer_index];
+            let (outputs, inputs) = (layer.output_size(), layer.input_size());
+            let rows = (0..outputs)
+                .map(|_| {
+                    (0..inputs)
+                        .map(|_| self.push_block(BlockKind::Weight))
+                        .collect()
+                })
+                .collect();
+            self.weight_rows.push(rows);
+        }
+        for layer_index in 0..self.model.layers.len() {
+            let outputs = self.model.layers[layer_index].output_size();
+            let rows = (0..outputs)
+                .map(|_| self.push_block(BlockKind::Bias))
+                .collect();
+            self.bias_rows.push(rows);
+        }
+    }
+
+    /// Dot chains and rescale blocks of every item's neurons of one layer.
+    fn plan_layer(&mut self, layer_index: usize, sources: &[usize]) -> Vec<NeuronPlacement> {
+        let layer = self.model.layers[layer_index].clone();
+        let witnessed = self.visibility.weights_are_witnessed();
+        let width = self.dot_width;
+        let mut placements = Vec::with_capacity(self.batch_size * layer.output_size());
+        let item_inputs = layer.input_size();
+        for item in 0..self.batch_size {
+            let sources = &sources[item * item_inputs..(item + 1) * item_inputs];
+            for (j, (weights, &bias)) in layer.weights.iter().zip(&layer.biases).enumerate() {
+                let bias_row = witnessed.then(|| {
+                    self.dot_rows.push(None);
+                    self.dot_sources.push(vec![None; width]);
+                    self.weight_sources.push(vec![None; width]);
+                    self.dot_rows.len() - 1
+                });
+                let dot_start = self.dot_rows.len();
+                for (chunk_index, chunk) in weights.chunks(width).enumerate() {
                     let mut row = DotRow {
-                        weights: vec![0; dot_width],
-                        bias: if chunk_index == 0 { bias } else { 0 },
-                        chain: chunk_index > 0,
+                        weights: vec![0; width],
+                        bias: if chunk_index == 0 && !witnessed {
+                            bias
+                        } else {
+                            0
+                        },
+                        chain: chunk_index > 0 || witnessed,
                     };
-                    let mut row_sources = vec![None; dot_width];
+                    let mut row_sources = vec![None; width];
+                    let mut row_weights = vec![None; width];
                     for (slot, &weight) in chunk.iter().enumerate() {
-                        row.weights[slot] = weight;
-                        row_sources[slot] = Some(sources[chunk_index * dot_width + slot]);
+                        let i = chunk_index * width + slot;
+                        row.weights[slot] = if witnessed { 1 } else { weight };
+                        row_sources[slot] = Some(sources[i]);
+                        if witnessed {
+                            row_weights[slot] = Some(self.weight_rows[layer_index][j][i]);
+                        }
                     }
-                    layout.dot_rows.push(Some(row));
-                    layout.dot_sources.push(row_sources);
+                    self.dot_rows.push(Some(row));
+                    self.dot_sources.push(row_sources);
+                    self.weight_sources.push(row_weights);
                 }
-                let block_start = layout.push_block(BlockKind::Rescale);
+                let block_start = self.push_block(BlockKind::Rescale);
                 let output_row = match layer.activation {
-                    Activation::Identity => block_start + layout.schedule.remainder_rows,
+                    Activation::Identity => block_start + self.schedule.remainder_rows,
                     Activation::Relu => {
-                        let row = layout.range_len;
-                        layout.relu_rows.push(row);
-                        layout.range_len += 1;
+                        let row = self.range_len;
+                        self.relu_rows.push(row);
+                        self.range_len += 1;
                         row
                     }
                 };
                 placements.push(NeuronPlacement {
                     dot_start,
-                    dot_rows: layout.dot_rows.len() - dot_start,
+                    dot_rows: self.dot_rows.len() - dot_start,
+                    bias_row,
                     block_start,
                     output: CellRef::z(output_row),
                 });
             }
-            sources = placements.iter().map(|p| p.output.row).collect();
-            layout.neurons.push(placements);
         }
-        Ok(layout)
+        placements
+    }
+
+    /// Packing rows after the dot rows, then the Poseidon blocks: on the side lanes when there
+    /// are three of them, otherwise on `Z, Acc, Input(0)` below every other row.
+    fn plan_hashes(&mut self) {
+        let params = self.model.params;
+        let mut parts: Vec<(Part, Vec<ValueRun>)> = Vec::new();
+        if self.visibility.inputs == Visibility::Hashed {
+            parts.push((
+                Part::Inputs,
+                vec![(self.input_cells(), params.activation_bits)],
+            ));
+        }
+        if self.visibility.weights == Visibility::Hashed {
+            let (weights, biases) = self.parameter_cells();
+            parts.push((
+                Part::Weights,
+                vec![(weights, self.weight_bits), (biases, self.bias_bits)],
+            ));
+        }
+        if self.visibility.outputs == Visibility::Hashed {
+            parts.push((
+                Part::Outputs,
+                vec![(self.output_cells(), params.activation_bits)],
+            ));
+        }
+        let mut plans = Vec::new();
+        for (part, runs) in parts {
+            let segments = runs
+                .into_iter()
+                .map(|(cells, bits)| {
+                    let start = self.side_len;
+                    self.side_len += cells.len();
+                    PackSegment { cells, bits, start }
+                })
+                .collect();
+            plans.push(HashPlan {
+                part,
+                segments,
+                start: 0,
+            });
+        }
+        self.hash_lanes = hash_lanes(self.dot_width, self.visibility.weights_are_witnessed());
+        let on_side = self.hash_lanes[0] != Lane::Z;
+        let mut row = if on_side {
+            self.side_len
+        } else {
+            self.side_len.max(self.range_len + 1)
+        };
+        for plan in &mut plans {
+            plan.start = row;
+            row += crate::chips::poseidon::hash_rows(plan.message_cells().len());
+        }
+        if !plans.is_empty() {
+            self.side_len = row;
+            if !on_side {
+                self.range_len = row;
+            }
+        }
+        self.hashes = plans;
     }
 
     fn push_block(&mut self, kind: BlockKind) -> usize {
@@ -259,12 +536,25 @@ impl MlpLayout {
         match kind {
             BlockKind::Signed => &self.schedule.signed,
             BlockKind::Rescale => &self.schedule.rescale,
+            BlockKind::Weight => &self.weight_schedule,
+            BlockKind::Bias => &self.bias_schedule,
         }
     }
 
-    /// Advice columns: the running sum, the accumulator and `dot_width` inputs.
+    /// Advice columns: the running sum, the accumulator, `dot_width` inputs, and
+    /// `dot_width` weights when the weights are witnessed.
     pub fn num_lanes(&self) -> usize {
-        self.dot_width + 2
+        self.lanes().count()
+    }
+
+    /// Every advice lane, in column order.
+    pub fn lanes(&self) -> impl Iterator<Item = Lane> {
+        Lane::all_with(self.dot_width, self.visibility.weights_are_witnessed())
+    }
+
+    /// The circuit parameters of this layout.
+    pub fn circuit_params(&self) -> crate::CircuitParams {
+        crate::CircuitParams::of(self)
     }
 
     /// Committed polynomials per row that the prover pays for: advice columns, the lookup's
@@ -274,24 +564,43 @@ impl MlpLayout {
         self.num_lanes() + 3 + (self.num_lanes() + 1).div_ceil(3)
     }
 
-    /// Rows used by the dot lane.
+    /// Rows used by the dot lane (dot-product chains only).
     pub fn dot_len(&self) -> usize {
         self.dot_rows.len()
     }
 
+    /// Rows every witness column has: the longest lane.
+    pub fn advice_len(&self) -> usize {
+        self.range_len.max(self.side_len)
+    }
+
     /// Rows of the lookup table.
     pub fn table_rows(&self) -> usize {
-        RangeChip::table_rows(&self.schedule.widths())
+        RangeChip::table_rows(&crate::circuit::table_widths(&self.circuit_params()))
     }
 
     /// Rows the circuit needs before blinding: the longest lane or the table.
     pub fn rows(&self) -> usize {
-        self.dot_len()
-            .max(self.range_len + 1)
-            .max(self.table_rows())
+        self.side_len.max(self.range_len + 1).max(self.table_rows())
     }
 
-    /// Cells holding the model's outputs, in order.
+    /// Cells holding the input features, every item's in order.
+    pub fn input_cells(&self) -> Vec<CellRef> {
+        self.input_rows.iter().map(|&row| CellRef::z(row)).collect()
+    }
+
+    /// With witnessed weights: the cells of every weight (layer by layer, row-major), and of
+    /// every bias (layer by layer).
+    pub fn parameter_cells(&self) -> (Vec<CellRef>, Vec<CellRef>) {
+        let weights = self.weight_rows.iter().flatten().flatten();
+        let biases = self.bias_rows.iter().flatten();
+        (
+            weights.map(|&row| CellRef::z(row)).collect(),
+            biases.map(|&row| CellRef::z(row)).collect(),
+        )
+    }
+
+    /// Cells holding the model's outputs, every item's in order.
     pub fn output_cells(&self) -> Vec<CellRef> {
         self.neurons
             .last()
@@ -299,18 +608,69 @@ impl MlpLayout {
             .unwrap_or_default()
     }
 
-    /// Length of the public instance: the binding, every item's input features, then every
-    /// item's outputs.
-    pub fn instance_len(&self) -> usize {
-        1 + self.batch_size * (self.model.input_size() + self.model.output_size())
+    /// The cell holding the Poseidon digest of a hashed part.
+    pub fn digest_cell(&self, plan: &HashPlan) -> CellRef {
+        let len = plan.message_cells().len();
+        CellRef {
+            lane: self.hash_lanes[0],
+            row: plan.start + crate::chips::poseidon::PoseidonChip::digest_row(len),
+        }
     }
 
-    /// All cells tied to the instance column, in instance order.
+    /// The instance cells of one part: its values if public, its digest if hashed, nothing
+    /// if private or fixed.
+    pub fn part_instance_cells(&self, part: Part) -> Vec<CellRef> {
+        let visibility = match part {
+            Part::Inputs => self.visibility.inputs,
+            Part::Weights => self.visibility.weights,
+            Part::Outputs => self.visibility.outputs,
+        };
+        match visibility {
+            Visibility::Public => match part {
+                Part::Inputs => self.input_cells(),
+                Part::Weights => {
+                    let (mut weights, biases) = self.parameter_cells();
+                    weights.extend(biases);
+                    weights
+                }
+                Part::Outputs => self.output_cells(),
+            },
+            Visibility::Hashed => self
+                .hashes
+                .iter()
+                .filter(|plan| plan.part == part)
+                .map(|plan| self.digest_cell(plan))
+                .collect(),
+            Visibility::Private | Visibility::Fixed => Vec::new(),
+        }
+    }
+
+    /// Length of the public instance (see [`MlpLayout::instance_cells`]).
+    pub fn instance_len(&self) -> usize {
+        self.instance_cells().len()
+    }
+
+    /// All cells tied to the instance column, in instance order: the binding, then the
+    /// inputs, the weights and the outputs, each as its visibility says (values if public,
+    /// one digest if hashed, nothing if private or fixed).
     pub fn instance_cells(&self) -> Vec<CellRef> {
-        let inputs = self.input_rows.iter().map(|&row| CellRef::z(row));
         std::iter::once(CellRef::z(self.binding_row))
-            .chain(inputs)
-            .chain(self.output_cells())
+            .chain(self.part_instance_cells(Part::Inputs))
+            .chain(self.part_instance_cells(Part::Weights))
+            .chain(self.part_instance_cells(Part::Outputs))
             .collect()
+    }
+}
+
+/// The lanes holding the Poseidon state: the first three side lanes (every lane but `Z`) when
+/// there are three, otherwise `Z, Acc, Input(0)`.
+pub fn hash_lanes(dot_width: usize, witnessed_weights: bool) -> [Lane; 3] {
+    let side: Vec<Lane> = Lane::all_with(dot_width, witnessed_weights)
+        .skip(1)
+        .collect();
+    if side.len() >= 3 {
+        [side[0], side[1], side[2]]
+    } else {
+        [Lane::Z, Lane::Acc, Lane::Input(0)]
     }
 }

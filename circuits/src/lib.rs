@@ -23,7 +23,9 @@ pub mod witness;
 
 pub use circuit::{CircuitParams, MlpCircuit, MlpConfig};
 pub use layout::{CellRef, Lane, MlpLayout};
-pub use spec::{Activation, MlpParams, QuantizedLayer, QuantizedMlp, SpecError};
+pub use spec::{
+    Activation, MlpParams, QuantizedLayer, QuantizedMlp, SpecError, Visibility, VisibilitySettings,
+};
 pub use witness::{MlpWitness, WitnessError};
 
 /// Smallest `k` whose `2^k` rows hold `layout` plus the blinding rows of its constraint system.

@@ -229,6 +229,13 @@ pub enum SpecError {
     InvalidDotWidth(usize),
     /// A batch of zero inferences.
     EmptyBatch,
+    /// A visibility that a part cannot take (only weights can be `Fixed`).
+    InvalidVisibility {
+        /// `"inputs"` or `"outputs"`.
+        part: &'static str,
+        /// The refused visibility.
+        visibility: Visibility,
+    },
 }
 
 impl fmt::Display for SpecError {
@@ -252,6 +259,10 @@ impl fmt::Display for SpecError {
                 write!(f, "layer {layer}: expected {expected} biases, got {got}")
             }
             Self::EmptyBatch => write!(f, "a batch must hold at least one inference"),
+            Self::InvalidVisibility { part, visibility } => write!(
+                f,
+                "{part} cannot be {visibility}: only the weights can be fixed in the verifying key"
+            ),
             Self::InvalidDotWidth(width) => write!(
                 f,
                 "dot-product width {width} is outside 1..={}",
@@ -266,3 +277,96 @@ impl fmt::Display for SpecError {
 }
 
 impl std::error::Error for SpecError {}
+
+/// Who learns one part of the statement: the input features, the weights (and biases), or
+/// the outputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Visibility {
+    /// The values are public inputs of the proof.
+    Public,
+    /// The values stay with the prover: the proof shows they exist, nothing more.
+    Private,
+    /// One Poseidon hash of the values (packed several to a field element) is a public input:
+    /// the verifier learns a commitment, and the proof shows the committed values were used.
+    Hashed,
+    /// Weights only: the values are fixed columns, so the verifying key itself binds them.
+    Fixed,
+}
+
+impl Visibility {
+    /// Lower-case name, as the command line spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Private => "private",
+            Self::Hashed => "hashed",
+            Self::Fixed => "fixed",
+        }
+    }
+}
+
+impl fmt::Display for Visibility {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Visibility of each part of the statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct VisibilitySettings {
+    /// Input features: public, private or hashed.
+    pub inputs: Visibility,
+    /// Weights and biases: fixed (in the verifying key), public, private or hashed.
+    pub weights: Visibility,
+    /// Outputs: public, private or hashed.
+    pub outputs: Visibility,
+}
+
+impl Default for VisibilitySettings {
+    /// Public inputs, weights fixed in the verifying key, public outputs.
+    fn default() -> Self {
+        Self {
+            inputs: Visibility::Public,
+            weights: Visibility::Fixed,
+            outputs: Visibility::Public,
+        }
+    }
+}
+
+impl VisibilitySettings {
+    /// Checks that only the weights are `Fixed`.
+    ///
+    /// # Errors
+    /// [`SpecError::InvalidVisibility`] naming the part.
+    pub fn validate(&self) -> Result<(), SpecError> {
+        for (part, visibility) in [("inputs", self.inputs), ("outputs", self.outputs)] {
+            if visibility == Visibility::Fixed {
+                return Err(SpecError::InvalidVisibility { part, visibility });
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether weights and biases are advice cells (any mode but `Fixed`).
+    pub fn weights_are_witnessed(&self) -> bool {
+        self.weights != Visibility::Fixed
+    }
+
+    /// Whether any part is hashed, which brings in the packing and Poseidon gates.
+    pub fn any_hashed(&self) -> bool {
+        [self.inputs, self.weights, self.outputs].contains(&Visibility::Hashed)
+    }
+}
+
+/// Smallest signed bit-width `B >= 2` with every value in `[-2^(B-1), 2^(B-1))`.
+pub fn signed_bits<'a>(values: impl IntoIterator<Item = &'a i64>) -> u32 {
+    values
+        .into_iter()
+        .map(|&v| {
+            let magnitude = if v < 0 { !v } else { v } as u64;
+            65 - magnitude.leading_zeros()
+        })
+        .max()
+        .unwrap_or(0)
+        .max(2)
+}

@@ -10,10 +10,15 @@ use ff::Field;
 use halo2_proofs::halo2curves::bn256::Fr;
 use rayon::prelude::*;
 
-use crate::chips::range::{decomposition_fits, running_sum};
+use crate::chips::{
+    pack::{pack, pack_trace},
+    poseidon::hash_trace,
+    range::{decomposition_fits, running_sum},
+};
 use crate::field::i128_to_field;
-use crate::layout::{BlockKind, CellRef, Lane, MlpLayout};
+use crate::layout::{BlockKind, CellRef, Lane, MlpLayout, Part};
 use crate::spec::Activation;
+use crate::spec::{Visibility, VisibilitySettings};
 
 /// Why an input has no valid witness.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,6 +35,14 @@ pub enum WitnessError {
         /// Feature index.
         index: usize,
         /// Quantized value.
+        value: i64,
+    },
+    /// A witnessed weight or bias lies outside the layout's bit-width (the layout was planned
+    /// for another model).
+    ParameterOutOfRange {
+        /// Layer index.
+        layer: usize,
+        /// The value.
         value: i64,
     },
     /// A rescaled activation lies outside `[-2^(b-1), 2^(b-1))`.
@@ -52,6 +65,10 @@ impl fmt::Display for WitnessError {
             Self::InputOutOfRange { index, value } => {
                 write!(f, "feature {index} (quantized {value}) is outside the activation range")
             }
+            Self::ParameterOutOfRange { layer, value } => write!(
+                f,
+                "layer {layer}: parameter {value} exceeds the bit-width the circuit was planned for"
+            ),
             Self::ActivationOutOfRange { layer, neuron, value } => write!(
                 f,
                 "layer {layer}, neuron {neuron}: rescaled value {value} is outside the activation range"
@@ -76,6 +93,12 @@ pub struct MlpWitness {
     pub inputs: Vec<i64>,
     /// Quantized outputs, equal to the integer reference forward pass.
     pub outputs: Vec<i64>,
+    /// Who sees what: decides which of the values above [`MlpWitness::instance`] lists.
+    pub visibility: VisibilitySettings,
+    /// Every weight, then every bias, as field elements (empty unless the weights are public).
+    pub public_weights: Vec<Fr>,
+    /// The Poseidon digest of each hashed part, in instance order.
+    pub digests: Vec<Fr>,
 }
 
 impl MlpWitness {
@@ -107,6 +130,9 @@ impl MlpWitness {
             z[row..row + sums.len()].copy_from_slice(&sums);
         }
 
+        if layout.visibility.weights_are_witnessed() {
+            fill_parameter_blocks(layout, &mut z)?;
+        }
         let rescale = layout.block_schedule(BlockKind::Rescale);
         let q_offset = layout.schedule.remainder_rows;
         let mut activations: Vec<i128> = input.iter().map(|&v| v.into()).collect();
@@ -149,9 +175,12 @@ impl MlpWitness {
                 })
                 .collect();
             activations = Vec::with_capacity(computed.len());
-            for (values, placement) in computed.into_iter().zip(placements) {
+            for (neuron, (values, placement)) in computed.into_iter().zip(placements).enumerate() {
                 let (chain, sums, y) = values?;
                 acc[placement.dot_start..placement.dot_start + chain.len()].copy_from_slice(&chain);
+                if let Some(row) = placement.bias_row {
+                    acc[row] = layer.biases[neuron % outputs].into();
+                }
                 let block = placement.block_start;
                 z[block..block + sums.len()].copy_from_slice(&sums);
                 z[placement.output.row] = y;
@@ -159,27 +188,57 @@ impl MlpWitness {
             }
         }
 
+        let len = layout.advice_len();
+        let to_column = |values: Vec<Fr>| -> Vec<Fr> {
+            let mut values = values;
+            values.resize(len, Fr::ZERO);
+            values
+        };
+        let from_sources = |sources: &Vec<Vec<Option<usize>>>, slot: usize| -> Vec<Fr> {
+            to_column(
+                sources
+                    .par_iter()
+                    .map(|s| s[slot].map_or(Fr::ZERO, |row| i128_to_field(z[row])))
+                    .collect(),
+            )
+        };
         let mut columns = vec![Vec::new(); layout.num_lanes()];
-        for slot in 0..layout.dot_width {
-            columns[Lane::Input(slot).index()] = layout
-                .dot_sources
-                .par_iter()
-                .map(|sources| sources[slot].map_or(Fr::ZERO, |row| i128_to_field(z[row])))
-                .collect();
+        for lane in layout.lanes() {
+            columns[lane.index()] = match lane {
+                Lane::Z => to_column(z.par_iter().map(|&v| i128_to_field(v)).collect()),
+                Lane::Acc => to_column(acc.par_iter().map(|&v| i128_to_field(v)).collect()),
+                Lane::Input(slot) => from_sources(&layout.dot_sources, slot),
+                Lane::Weight { slot, .. } => from_sources(&layout.weight_sources, slot),
+            };
         }
-        columns[Lane::Acc.index()] = acc.par_iter().map(|&v| i128_to_field(v)).collect();
-        columns[Lane::Z.index()] = z.par_iter().map(|&v| i128_to_field(v)).collect();
         columns[Lane::Z.index()][layout.binding_row] = binding;
+        fill_hashes(layout, &z, &mut columns);
         let outputs = activations
             .into_iter()
             .map(|v| i64::try_from(v).expect("activations are bounded by 2^39"))
             .collect();
-        Ok(Self {
+        let mut witness = Self {
             columns,
             binding,
             inputs: input.to_vec(),
             outputs,
-        })
+            visibility: layout.visibility,
+            public_weights: Vec::new(),
+            digests: Vec::new(),
+        };
+        witness.public_weights = match layout.visibility.weights {
+            Visibility::Public => layout.part_instance_cells(Part::Weights),
+            _ => Vec::new(),
+        }
+        .into_iter()
+        .map(|cell| witness.get(cell))
+        .collect();
+        witness.digests = layout
+            .hashes
+            .iter()
+            .map(|plan| witness.get(layout.digest_cell(plan)))
+            .collect();
+        Ok(witness)
     }
 
     /// Whether this witness has the shape `layout` expects: one column per lane, each as long
@@ -188,16 +247,12 @@ impl MlpWitness {
     pub fn fits(&self, layout: &MlpLayout) -> bool {
         let model = &layout.model;
         self.columns.len() == layout.num_lanes()
-            && Lane::all(layout.dot_width).all(|lane| {
-                let len = if lane == Lane::Z {
-                    layout.range_len
-                } else {
-                    layout.dot_len()
-                };
-                self.columns[lane.index()].len() == len
-            })
+            && layout
+                .lanes()
+                .all(|lane| self.columns[lane.index()].len() == layout.advice_len())
             && self.inputs.len() == layout.batch_size * model.input_size()
             && self.outputs.len() == layout.batch_size * model.output_size()
+            && self.instance().len() == layout.instance_len()
     }
 
     /// The value of one cell (zero where nothing is assigned).
@@ -216,13 +271,82 @@ impl MlpWitness {
         self.columns[cell.lane.index()][cell.row] = value;
     }
 
-    /// The public instance: the binding, input features, then outputs.
+    /// The public instance, in the layout's order: the binding, then the inputs, weights and
+    /// outputs as their visibility says (the values of `inputs`, `public_weights` and
+    /// `outputs` when public, their digest when hashed).
     pub fn instance(&self) -> Vec<Fr> {
-        let values = self
-            .inputs
+        let field = |v: &i64| i128_to_field((*v).into());
+        let mut digests = self.digests.iter().copied();
+        let mut instance = vec![self.binding];
+        let parts: [(Visibility, Vec<Fr>); 3] = [
+            (
+                self.visibility.inputs,
+                self.inputs.iter().map(field).collect(),
+            ),
+            (self.visibility.weights, self.public_weights.clone()),
+            (
+                self.visibility.outputs,
+                self.outputs.iter().map(field).collect(),
+            ),
+        ];
+        for (visibility, values) in parts {
+            match visibility {
+                Visibility::Public => instance.extend(values),
+                Visibility::Hashed => instance.extend(digests.next()),
+                Visibility::Private | Visibility::Fixed => {}
+            }
+        }
+        instance
+    }
+}
+
+/// Range-checks every witnessed weight and bias.
+fn fill_parameter_blocks(layout: &MlpLayout, z: &mut [i128]) -> Result<(), WitnessError> {
+    let weight = layout.block_schedule(BlockKind::Weight);
+    let bias = layout.block_schedule(BlockKind::Bias);
+    for (l, layer) in layout.model.layers.iter().enumerate() {
+        let weights = layer
+            .weights
             .iter()
-            .chain(&self.outputs)
-            .map(|&v| i128_to_field(v.into()));
-        std::iter::once(self.binding).chain(values).collect()
+            .flatten()
+            .zip(layout.weight_rows[l].iter().flatten());
+        let biases = layer.biases.iter().zip(&layout.bias_rows[l]);
+        for (schedule, (&value, &row)) in weights
+            .map(|pair| (weight, pair))
+            .chain(biases.map(|pair| (bias, pair)))
+        {
+            if !decomposition_fits(value.into(), schedule) {
+                return Err(WitnessError::ParameterOutOfRange { layer: l, value });
+            }
+            let sums = running_sum(value.into(), schedule);
+            z[row..row + sums.len()].copy_from_slice(&sums);
+        }
+    }
+    Ok(())
+}
+
+/// Fills the packing rows and Poseidon blocks of every hashed part.
+fn fill_hashes(layout: &MlpLayout, z: &[i128], columns: &mut [Vec<Fr>]) {
+    for plan in &layout.hashes {
+        let mut message = Vec::new();
+        for segment in &plan.segments {
+            let values: Vec<i64> = segment
+                .cells
+                .iter()
+                .map(|cell| i64::try_from(z[cell.row]).expect("range-checked values fit i64"))
+                .collect();
+            let trace = pack_trace(&values, segment.bits);
+            for (i, (&value, &packed)) in values.iter().zip(&trace).enumerate() {
+                let row = segment.start + i;
+                columns[Lane::Input(0).index()][row] = i128_to_field(value.into());
+                columns[Lane::Acc.index()][row] = packed;
+            }
+            message.extend(pack(&values, segment.bits));
+        }
+        for (offset, row) in hash_trace(&message).into_iter().enumerate() {
+            for (lane, value) in layout.hash_lanes.iter().zip(row) {
+                columns[lane.index()][plan.start + offset] = value;
+            }
+        }
     }
 }

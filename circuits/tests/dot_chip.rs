@@ -126,7 +126,7 @@ impl Circuit<Fr> for DotTest {
     fn configure(meta: &mut ConstraintSystem<Fr>) -> DotTestConfig {
         let inputs: [Column<Advice>; DOT_WIDTH] = std::array::from_fn(|_| meta.advice_column());
         let acc = meta.advice_column();
-        let dot = DotChip::configure(meta, &inputs, acc);
+        let dot = DotChip::configure(meta, &inputs, acc, None);
         let anchor = meta.fixed_column();
         DotTestConfig {
             dot,

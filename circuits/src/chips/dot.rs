@@ -13,6 +13,13 @@
 //! computes one neuron's accumulator over `ceil(n / W)` rows: the first row has `chain = 0`
 //! and carries the bias, the others `chain = 1`, `bias = 0`. Unused input slots have weight 0.
 //! The weights are fixed columns, so the verifying key commits to the model.
+//!
+//! When the weights are witnessed instead (private, public or hashed weights), advice columns
+//! `m_0..m_(W-1)` hold them, copied from their range-checked cells, and the fixed `w_i` become
+//! 0/1 slot flags: the gate is `acc_cur = chain * acc_prev + bias + sum_i w_i * m_i * x_i`
+//! (degree 4 with the selector). A flag of 0 switches an unused slot off, so its unconstrained
+//! cells cannot add anything. The bias is then witnessed too: it sits in the `acc` cell of the
+//! row above the chain (gate off there), and every row of the chain has `chain = 1`.
 
 use ff::Field;
 use halo2_proofs::{
@@ -34,8 +41,10 @@ pub struct DotConfig {
     pub inputs: Vec<Column<Advice>>,
     /// Running accumulator.
     pub acc: Column<Advice>,
-    /// Weights, one per input column.
+    /// Weights, one per input column (slot flags when the weights are witnessed).
     pub weights: Vec<Column<Fixed>>,
+    /// Witnessed weights, one per input column, when the weights are not fixed.
+    pub witnessed: Option<Vec<Column<Advice>>>,
     /// Bias, nonzero only on a chain's first row.
     pub bias: Column<Fixed>,
     /// `0` on a chain's first row, `1` after.
@@ -94,15 +103,18 @@ impl DotChip {
         Self { config }
     }
 
-    /// Creates the fixed columns and the gate `"dot product"` over the given advice columns.
+    /// Creates the fixed columns and the gate `"dot product"` over the given advice columns;
+    /// `witnessed` are the weight columns when the weights are not fixed.
     pub fn configure(
         meta: &mut ConstraintSystem<Fr>,
         inputs: &[Column<Advice>],
         acc: Column<Advice>,
+        witnessed: Option<&[Column<Advice>]>,
     ) -> DotConfig {
         let config = DotConfig {
             inputs: inputs.to_vec(),
             acc,
+            witnessed: witnessed.map(<[_]>::to_vec),
             weights: inputs.iter().map(|_| meta.fixed_column()).collect(),
             bias: meta.fixed_column(),
             chain: meta.fixed_column(),
@@ -118,7 +130,10 @@ impl DotChip {
                 (0..config.inputs.len()).fold(Expression::Constant(Fr::ZERO), |sum, i| {
                     let x = meta.query_advice(config.inputs[i], Rotation::cur());
                     let w = meta.query_fixed(config.weights[i], Rotation::cur());
-                    sum + w * x
+                    match &config.witnessed {
+                        Some(m) => sum + w * meta.query_advice(m[i], Rotation::cur()) * x,
+                        None => sum + w * x,
+                    }
                 });
             // acc_cur = chain * acc_prev + bias + sum_i w_i x_i
             Constraints::with_selector(

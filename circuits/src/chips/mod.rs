@@ -3,9 +3,13 @@
 //! - [`range`]: running-sum limb decomposition against one small tagged table;
 //! - [`dot`]: the multi-column dot-product gate with a chained accumulator;
 //! - [`rescale`]: the limb schedules that turn the range chip into a rounding rescale
-//!   with a bounded, signed result, plus the ReLU gate on its sign bit.
+//!   with a bounded, signed result, plus the ReLU gate on its sign bit;
+//! - [`pack`]: bounded values packed several to a field element, for hashing;
+//! - [`poseidon`]: the Poseidon permutation and sponge, for hashed inputs, weights or outputs.
 
 pub mod dot;
+pub mod pack;
+pub mod poseidon;
 pub mod range;
 pub mod rescale;
 

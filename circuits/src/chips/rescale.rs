@@ -54,23 +54,16 @@ impl RescaleSchedule {
     pub fn new(params: MlpParams) -> Self {
         let s = params.scale_bits;
         let b = params.activation_bits;
-        let with_offset = |widths: Vec<u32>, offset: i128| -> Vec<LimbSpec> {
-            widths
-                .into_iter()
-                .enumerate()
-                .map(|(i, width)| LimbSpec {
-                    width,
-                    offset: if i == 0 { offset } else { 0 },
-                })
-                .collect()
-        };
-        let remainder = with_offset(limb_widths(s), 1i128 << (s - 1));
-        let magnitude = with_offset(limb_widths(b - 1), 1i128 << (b - 1));
-        let sign = LimbSpec {
-            width: 1,
-            offset: 0,
-        };
-        let signed: Vec<LimbSpec> = magnitude.iter().copied().chain([sign]).collect();
+        let remainder: Vec<LimbSpec> = limb_widths(s)
+            .into_iter()
+            .enumerate()
+            .map(|(i, width)| LimbSpec {
+                width,
+                offset: if i == 0 { 1i128 << (s - 1) } else { 0 },
+            })
+            .collect();
+        let signed = signed_schedule(b);
+        let magnitude_rows = signed.len() - 1;
         let rescale = remainder
             .iter()
             .copied()
@@ -80,7 +73,7 @@ impl RescaleSchedule {
             rescale,
             signed,
             remainder_rows: remainder.len(),
-            magnitude_rows: magnitude.len(),
+            magnitude_rows,
         }
     }
 
@@ -91,6 +84,24 @@ impl RescaleSchedule {
         widths.dedup();
         widths
     }
+}
+
+/// The schedule bounding a value to `[-2^(bits-1), 2^(bits-1))`: magnitude limbs summing to
+/// `bits - 1` bits with offset `2^(bits-1)` on the first, then a sign bit (see the module docs).
+pub fn signed_schedule(bits: u32) -> Vec<LimbSpec> {
+    let mut schedule: Vec<LimbSpec> = limb_widths(bits - 1)
+        .into_iter()
+        .enumerate()
+        .map(|(i, width)| LimbSpec {
+            width,
+            offset: if i == 0 { 1i128 << (bits - 1) } else { 0 },
+        })
+        .collect();
+    schedule.push(LimbSpec {
+        width: 1,
+        offset: 0,
+    });
+    schedule
 }
 
 /// The ReLU gate's selector and the column it reads.
