@@ -15,6 +15,17 @@
 //! subject. It sits in range-lane row 0, outside every block, tied to the instance by a copy
 //! constraint.
 //!
+//! *Visibility* ([`VisibilitySettings`]) changes three things:
+//! - witnessed weights (any mode but `Fixed`): every weight and bias gets a range-lane block
+//!   bounding it to the model's bit-width (once, shared by the batch), `Weight` lanes carry
+//!   copies of the weights next to the inputs they multiply, and each chain starts from a
+//!   bias row whose `acc` is a copy of the bias (see [`crate::chips::dot`]);
+//! - a hashed part gets packing rows on the side lanes (after the dot rows) and Poseidon
+//!   blocks (see [`crate::chips::pack`], [`crate::chips::poseidon`]): on the first three side
+//!   lanes when there are three, otherwise on `Z, Acc, Input(0)` below every other row;
+//! - the instance lists, after the binding, each part's values if public, its digest if
+//!   hashed, nothing if private or fixed.
+//!
 //! A *batch* layout repeats the plan for several inferences of the same model; the instance
 //! then lists every item's features, then every item's outputs. The plan depends only on the
 //! model, the dot width and the batch size, so keygen and proving agree on it.

@@ -8,10 +8,14 @@
 //!   looked up in one small tagged table;
 //! - [`chips::rescale`]: rounding rescale `acc + 2^(s-1) = q 2^s + r`, `0 <= r < 2^s`, with
 //!   `q` bounded to `b` signed bits, and ReLU through `q`'s sign bit;
+//! - [`chips::pack`] and [`chips::poseidon`]: commitments to hashed inputs, weights or outputs
+//!   (Poseidon over BN254, width 3, 8 full and 57 partial rounds), for the visibility modes
+//!   of [`spec::Visibility`];
 //! - [`layout`] plans every cell, [`witness`] computes them, [`circuit`] assigns them.
 //!
 //! No value can wrap around the field: every input and activation is range-checked to at most
-//! 40 bits and every parameter is at most `2^62` in magnitude, so accumulators stay below `2^122`.
+//! 40 bits and every parameter is at most `2^62` in magnitude (range-checked in the circuit
+//! when the weights are witnessed rather than fixed), so accumulators stay below `2^122`.
 #![deny(missing_docs)]
 
 pub mod chips;

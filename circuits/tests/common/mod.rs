@@ -307,18 +307,97 @@ pub fn x_cell(layout: &MlpLayout, l: usize, j: usize, i: usize) -> CellRef {
 /// Dot row 0 is left out: a dot-gate failure there makes halo2-axiom's mock prover panic
 /// while it formats the report (the gate's `acc_prev` query wraps to a poisoned row).
 pub fn constrained_cells(layout: &MlpLayout) -> Vec<CellRef> {
-    let mut cells: Vec<CellRef> = (0..layout.range_len).map(CellRef::z).collect();
+    // The range lane's blocks and ReLU rows (Poseidon blocks there are listed below).
+    let z_end = layout
+        .blocks
+        .iter()
+        .map(|&(start, kind)| start + layout.block_schedule(kind).len())
+        .chain(layout.relu_rows.iter().map(|row| row + 1))
+        .max()
+        .unwrap_or(1);
+    let mut cells: Vec<CellRef> = (0..z_end).map(CellRef::z).collect();
     for (row, sources) in layout.dot_sources.iter().enumerate().skip(1) {
-        cells.push(CellRef {
-            lane: Lane::Acc,
-            row,
-        });
+        let bias_row = layout
+            .neurons
+            .iter()
+            .flatten()
+            .any(|n| n.bias_row == Some(row));
+        if layout.dot_rows[row].is_some() || bias_row {
+            cells.push(CellRef {
+                lane: Lane::Acc,
+                row,
+            });
+        }
         for (slot, source) in sources.iter().enumerate() {
             if source.is_some() {
                 cells.push(CellRef {
                     lane: Lane::Input(slot),
                     row,
                 });
+                if layout.visibility.weights_are_witnessed() {
+                    cells.push(CellRef {
+                        lane: Lane::Weight {
+                            slot,
+                            dot_width: layout.dot_width,
+                        },
+                        row,
+                    });
+                }
+            }
+        }
+    }
+    cells.extend(hash_cells(layout));
+    cells
+}
+
+/// The packing and Poseidon cells that a gate or copy reads: every packed value and running
+/// packed element; every state row; the squares of S-boxed elements; the absorbed elements
+/// (the second only when it is not padding).
+pub fn hash_cells(layout: &MlpLayout) -> Vec<CellRef> {
+    use zkmlp_circuits::chips::poseidon::{
+        is_full_round, permutations, ROUNDS, ROWS_PER_PERMUTATION,
+    };
+    let mut cells = Vec::new();
+    for plan in &layout.hashes {
+        for segment in &plan.segments {
+            for row in segment.start..segment.start + segment.cells.len() {
+                cells.push(CellRef {
+                    lane: Lane::Input(0),
+                    row,
+                });
+                cells.push(CellRef {
+                    lane: Lane::Acc,
+                    row,
+                });
+            }
+        }
+        let len = plan.message_cells().len();
+        let lane = |i: usize| layout.hash_lanes[i];
+        for block in 0..permutations(len) {
+            let absorb = plan.start + block * ROWS_PER_PERMUTATION;
+            cells.push(CellRef {
+                lane: lane(0),
+                row: absorb,
+            });
+            if 2 * block + 1 < len {
+                cells.push(CellRef {
+                    lane: lane(1),
+                    row: absorb,
+                });
+            }
+            for round in 0..=ROUNDS {
+                let state = absorb + 1 + 2 * round;
+                cells.extend((0..3).map(|i| CellRef {
+                    lane: lane(i),
+                    row: state,
+                }));
+                if round < ROUNDS {
+                    let squared = if is_full_round(round) { 3 } else { 1 };
+                    cells.extend((0..squared).map(|i| CellRef {
+                        lane: lane(i),
+                        row: state + 1,
+                    }));
+                }
             }
         }
     }
