@@ -12,6 +12,12 @@ pragma solidity ^0.8.19;
 /// The price is the last instance, a fixed-point number of ETH with `scaleBits` fractional
 /// bits.
 ///
+/// With a private model (weights hashed, not fixed in the verifier), the verifier accepts
+/// proofs from any model of the same shape, so the oracle pins the model: the instance at
+/// `commitmentIndex` must equal `modelCommitment`, the Poseidon commitment the model owner
+/// published. A `commitmentIndex` of 0 means the weights are fixed in the verifier (nothing to
+/// pin).
+///
 /// This template trusts whoever submits: the features are public inputs chosen by the
 /// submitter, and a later valid proof overwrites an earlier one. A deployment should restrict
 /// `submitValuation` to trusted feeders or check the features against on-chain data.
@@ -26,6 +32,10 @@ contract NftValuationOracle {
     uint256 public immutable numInstances;
     /// @notice Fractional bits of the model's fixed-point output.
     uint8 public immutable scaleBits;
+    /// @notice Position of the model commitment among the instances (0: none to check).
+    uint256 public immutable commitmentIndex;
+    /// @notice The published model commitment (when `commitmentIndex` is not 0).
+    uint256 public immutable modelCommitment;
 
     /// @notice The latest proven valuation of each NFT, in wei.
     mapping(address => mapping(uint256 => uint256)) public valuationWei;
@@ -41,17 +51,31 @@ contract NftValuationOracle {
     error InvalidProof();
     /// @notice The proven price is negative (encoded as `R - |v|`).
     error NegativePrice(uint256 encoded);
+    /// @notice The proof was made with another model than the pinned one.
+    error ModelMismatch(uint256 expected, uint256 got);
 
     /// @param verifier_ address of the deployed zkmlp verifier
-    /// @param numInstances_ `1 + input features + outputs` of the model
+    /// @param numInstances_ number of public instances of the verifier
     /// @param scaleBits_ fractional bits of the fixed-point output (at most 64)
-    constructor(address verifier_, uint256 numInstances_, uint8 scaleBits_) {
+    /// @param commitmentIndex_ position of the model commitment (0 if the weights are fixed)
+    /// @param modelCommitment_ the published model commitment (ignored if the index is 0)
+    constructor(
+        address verifier_,
+        uint256 numInstances_,
+        uint8 scaleBits_,
+        uint256 commitmentIndex_,
+        uint256 modelCommitment_
+    ) {
         require(verifier_.code.length > 0, "verifier has no code");
         require(numInstances_ >= 2, "need a binding and an output");
         require(scaleBits_ <= 64, "scaleBits too large");
+        require(commitmentIndex_ < numInstances_ - 1, "commitment index out of range");
+        require(modelCommitment_ < R, "commitment not below R");
         verifier = verifier_;
         numInstances = numInstances_;
         scaleBits = scaleBits_;
+        commitmentIndex = commitmentIndex_;
+        modelCommitment = modelCommitment_;
     }
 
     /// @notice The public value a proof about `tokenId` of `collection` must be bound to.
@@ -77,6 +101,9 @@ contract NftValuationOracle {
         uint256 expected = bindingOf(collection, tokenId);
         if (instances[0] != expected) {
             revert BindingMismatch(expected, instances[0]);
+        }
+        if (commitmentIndex != 0 && instances[commitmentIndex] != modelCommitment) {
+            revert ModelMismatch(modelCommitment, instances[commitmentIndex]);
         }
         // The verifier also rejects any instance >= R, so `raw` below is canonical.
         (bool ok,) = verifier.staticcall(abi.encodePacked(instances, proof));

@@ -3,15 +3,24 @@
 use std::sync::Arc;
 
 use halo2_proofs::halo2curves::bn256::Fr;
-use zkmlp_circuits::{min_k, MlpLayout, MlpParams, MlpWitness, QuantizedMlp};
+use zkmlp_circuits::{min_k, MlpLayout, MlpParams, MlpWitness, QuantizedMlp, VisibilitySettings};
 
+use zkmlp_circuits::{
+    chips::{pack::pack, poseidon},
+    spec::signed_bits,
+};
+
+use crate::calibrate::{Calibration, CalibrationError, InputRange};
 use crate::error::Result;
+use crate::proof::{binding_from_field, Binding};
 
 /// A quantized model planned as a circuit: what keys are generated for.
 #[derive(Clone, Debug)]
 pub struct CompiledModel {
     layout: Arc<MlpLayout>,
     k: u32,
+    /// The calibrated real input box, checked before proving (none: unchecked).
+    input_range: Option<InputRange>,
 }
 
 impl CompiledModel {
@@ -28,9 +37,134 @@ impl CompiledModel {
     /// # Errors
     /// [`crate::Error::Spec`] if the model is malformed or the batch is empty.
     pub fn new_batch(model: QuantizedMlp, batch_size: usize) -> Result<Self> {
-        let layout = Arc::new(MlpLayout::new_batch(model, batch_size)?);
+        Self::with_visibility(model, batch_size, VisibilitySettings::default())
+    }
+
+    /// Plans `batch_size` inferences of `model` with the given visibility of inputs, weights
+    /// and outputs (see [`zkmlp_circuits::Visibility`]).
+    ///
+    /// # Errors
+    /// [`crate::Error::Spec`] if the model is malformed, the batch is empty, or a part has a
+    /// visibility it cannot take.
+    pub fn with_visibility(
+        model: QuantizedMlp,
+        batch_size: usize,
+        visibility: VisibilitySettings,
+    ) -> Result<Self> {
+        let layout = Arc::new(MlpLayout::with_visibility(model, batch_size, visibility)?);
         let k = min_k(&layout);
-        Ok(Self { layout, k })
+        Ok(Self {
+            layout,
+            k,
+            input_range: None,
+        })
+    }
+
+    /// The circuit of a calibration's chosen setting, at its batch size, carrying its
+    /// calibrated input range: every input inside that range has a valid witness.
+    ///
+    /// # Errors
+    /// As [`CompiledModel::new_batch`].
+    pub fn from_calibration(calibration: &Calibration) -> Result<Self> {
+        Self::new_batch(calibration.quantized.clone(), calibration.batch_size)?
+            .with_input_range(calibration.input_range.clone())
+    }
+
+    /// Attaches a calibrated input range (one interval per model input): proving real
+    /// features refuses any feature outside it with [`crate::Error::OutsideCalibratedRange`]. The
+    /// range is part of the compiled file and its digest.
+    ///
+    /// # Errors
+    /// [`crate::Error::Calibration`] ([`CalibrationError::RangeFeatureCount`]) if the range does
+    /// not have one interval per model input.
+    pub fn with_input_range(mut self, range: InputRange) -> Result<Self> {
+        let expected = self.layout.model.input_size();
+        if range.len() != expected {
+            return Err(CalibrationError::RangeFeatureCount {
+                expected,
+                got: range.len(),
+            }
+            .into());
+        }
+        self.input_range = Some(range);
+        Ok(self)
+    }
+
+    /// The calibrated input range, if any.
+    pub fn input_range(&self) -> Option<&InputRange> {
+        self.input_range.as_ref()
+    }
+
+    /// Checks real features of batch item `item` against the calibrated input range (always
+    /// passes without one).
+    ///
+    /// # Errors
+    /// [`crate::Error::OutsideCalibratedRange`] for the first feature outside it.
+    pub fn check_input_range(&self, item: usize, features: &[f64]) -> Result<()> {
+        match &self.input_range {
+            Some(range) => range.check(item, features),
+            None => Ok(()),
+        }
+    }
+
+    /// The same model, batch size and input range, planned again under `visibility`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Spec`] if a part has a visibility it cannot take.
+    pub fn replan(self, visibility: VisibilitySettings) -> Result<Self> {
+        if visibility == self.visibility() {
+            return Ok(self);
+        }
+        let model = self.layout.model.clone();
+        let replanned = Self::with_visibility(model, self.batch_size(), visibility)?;
+        Ok(Self {
+            input_range: self.input_range,
+            ..replanned
+        })
+    }
+
+    /// Who sees the inputs, weights and outputs.
+    pub fn visibility(&self) -> VisibilitySettings {
+        self.layout.visibility
+    }
+
+    /// The Poseidon commitment to this model's weights and biases, as proofs with hashed
+    /// weights carry it: the model owner publishes it once, and verifiers compare every
+    /// proof's weight commitment with it.
+    ///
+    /// The weights (layer by layer, row-major), then the biases, are packed into field
+    /// elements at the circuit's bit-widths (see `zkmlp_circuits::chips::pack`) and hashed
+    /// with Poseidon (`zkmlp_circuits::chips::poseidon`).
+    pub fn weight_commitment(&self) -> Binding {
+        let model = self.model();
+        let weights: Vec<i64> = model
+            .layers
+            .iter()
+            .flat_map(|l| l.weights.iter().flatten().copied())
+            .collect();
+        let biases: Vec<i64> = model.layers.iter().flat_map(|l| l.biases.clone()).collect();
+        let bits = |stored: u32, values: &[i64]| {
+            if stored == 0 {
+                signed_bits(values)
+            } else {
+                stored
+            }
+        };
+        let mut message = pack(&weights, bits(self.layout.weight_bits, &weights));
+        message.extend(pack(&biases, bits(self.layout.bias_bits, &biases)));
+        binding_from_field(poseidon::hash(&message))
+    }
+
+    /// The Poseidon commitment to quantized `input` (every item's features) that proofs with
+    /// hashed inputs carry, e.g. for a data provider to publish.
+    pub fn input_commitment(&self, input: &[i64]) -> Binding {
+        let bits = self.params().activation_bits;
+        binding_from_field(poseidon::hash(&pack(input, bits)))
+    }
+
+    /// The Poseidon commitment to quantized `outputs`, as proofs with hashed outputs carry it.
+    pub fn output_commitment(&self, outputs: &[i64]) -> Binding {
+        self.input_commitment(outputs)
     }
 
     /// Inferences proven per proof.
@@ -65,6 +199,12 @@ impl CompiledModel {
             rows_used: self.layout.rows(),
             dot_rows: self.layout.dot_len(),
             range_rows: self.layout.range_len,
+            hash_rows: self
+                .layout
+                .hashes
+                .iter()
+                .map(|plan| zkmlp_circuits::chips::poseidon::hash_rows(plan.message_cells().len()))
+                .sum(),
             table_rows: self.layout.table_rows(),
             advice_columns: self.layout.num_lanes(),
             dot_width: self.layout.dot_width,
@@ -94,6 +234,8 @@ pub struct CircuitStats {
     pub dot_rows: usize,
     /// Rows of the range lane.
     pub range_rows: usize,
+    /// Rows of Poseidon blocks (zero unless a part is hashed).
+    pub hash_rows: usize,
     /// Rows of the lookup table.
     pub table_rows: usize,
     /// Advice columns.

@@ -47,6 +47,9 @@ pub enum Error {
         /// Outputs in the proof.
         got_outputs: usize,
     },
+    /// The proof's public weights or commitments do not match the key's visibility.
+    #[error("the proof's public inputs do not match the key's visibility: {0}")]
+    VisibilityMismatch(String),
     /// A public input lies outside the circuit's activation range, so no proof can hold.
     #[error("public input {index} ({value}) is outside the activation range [{min}, {max}]")]
     PublicInputOutOfRange {
@@ -59,6 +62,27 @@ pub enum Error {
         /// Largest allowed value.
         max: i64,
     },
+    /// A feature lies outside the input range the circuit was calibrated for
+    /// ([`crate::CompiledModel::with_input_range`]), so its activations are not guaranteed to
+    /// fit the fixed-point range.
+    #[error(
+        "item {item}, feature {feature} = {value} is outside the calibrated range [{lo}, {hi}]"
+    )]
+    OutsideCalibratedRange {
+        /// Item of the batch (0 for a single inference).
+        item: usize,
+        /// Feature index.
+        feature: usize,
+        /// The feature.
+        value: f64,
+        /// Calibrated lower bound.
+        lo: f64,
+        /// Calibrated upper bound.
+        hi: f64,
+    },
+    /// Calibration failed, or a calibrated input range does not suit the model.
+    #[error(transparent)]
+    Calibration(#[from] crate::calibrate::CalibrationError),
     /// A hand-built witness does not have the shape of the key's circuit.
     #[error("the witness does not have the shape of this key's circuit")]
     WitnessShape,

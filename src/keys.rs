@@ -11,7 +11,7 @@ use halo2_proofs::{
     plonk::{self, keygen_pk, keygen_vk},
     poly::kzg::commitment::ParamsKZG,
 };
-use zkmlp_circuits::{MlpCircuit, MlpParams};
+use zkmlp_circuits::{MlpCircuit, MlpParams, Visibility, VisibilitySettings};
 
 use crate::{
     compiled::CompiledModel,
@@ -28,6 +28,8 @@ pub struct VerifyingKey {
     pub(crate) fixed_point: MlpParams,
     pub(crate) input_size: usize,
     pub(crate) output_size: usize,
+    pub(crate) visibility: VisibilitySettings,
+    pub(crate) parameter_count: usize,
     pub(crate) srs_is_unsafe: bool,
 }
 
@@ -57,7 +59,31 @@ impl VerifyingKey {
         self.input_size
     }
 
-    /// Number of public outputs (for a batch circuit, all items' together).
+    /// Who sees the inputs, weights and outputs.
+    pub fn visibility(&self) -> VisibilitySettings {
+        self.visibility
+    }
+
+    /// Weights and biases of the model.
+    pub fn parameter_count(&self) -> usize {
+        self.parameter_count
+    }
+
+    /// Length of the public instance: the binding, then for inputs, weights and outputs their
+    /// values if public, one commitment if hashed, nothing otherwise.
+    pub fn instance_len(&self) -> usize {
+        let part = |visibility: Visibility, count: usize| match visibility {
+            Visibility::Public => count,
+            Visibility::Hashed => 1,
+            Visibility::Private | Visibility::Fixed => 0,
+        };
+        let v = self.visibility;
+        1 + part(v.inputs, self.input_size)
+            + part(v.weights, self.parameter_count)
+            + part(v.outputs, self.output_size)
+    }
+
+    /// Number of outputs (for a batch circuit, all items' together).
     pub fn output_size(&self) -> usize {
         self.output_size
     }
@@ -97,6 +123,8 @@ impl ProvingKey {
             fixed_point: model.params(),
             input_size: model.batch_size() * model.model().input_size(),
             output_size: model.batch_size() * model.model().output_size(),
+            visibility: model.visibility(),
+            parameter_count: model.model().parameter_count(),
             srs_is_unsafe: srs.is_unsafe(),
         };
         Ok(Self {

@@ -23,19 +23,24 @@
 //! Files and the command line: [`artifact`] (versioned compiled circuits, keys and proofs),
 //! [`srs`] (setup files, snarkjs `.ptau` import), [`cli`] (the `zkmlp` binary).
 //!
-//! Layers: [`model`] (float MLP, JSON), [`quantize`] (fixed point and the integer reference
-//! forward pass), [`compiled`] (circuit layout), [`keys`], [`prover`], [`verifier`], [`evm`]
-//! (Solidity verifier, calldata, oracle, in-process EVM).
+//! Layers: [`model`] (float MLP, JSON), [`onnx`] (import of PyTorch / scikit-learn ONNX
+//! exports into the float MLP), [`quantize`] (fixed point and the integer reference
+//! forward pass), [`calibrate`] (fixed-point parameters chosen from samples, with sound
+//! activation bounds over the calibrated input range), [`compiled`] (circuit layout),
+//! [`keys`], [`prover`], [`verifier`], [`evm`] (Solidity verifier, calldata, oracle,
+//! in-process EVM).
 //! The constraints themselves live in the `zkmlp-circuits` crate.
 #![deny(missing_docs)]
 
 pub mod artifact;
+pub mod calibrate;
 pub mod cli;
 pub mod compiled;
 pub mod error;
 pub mod evm;
 pub mod keys;
 pub mod model;
+pub mod onnx;
 pub mod proof;
 pub mod prover;
 pub mod quantize;
@@ -50,4 +55,6 @@ pub use proof::{Binding, Proof, PublicInputs};
 pub use prover::prove;
 pub use srs::Srs;
 pub use verifier::verify;
-pub use zkmlp_circuits::{Activation as QuantizedActivation, MlpParams, QuantizedMlp};
+pub use zkmlp_circuits::{
+    Activation as QuantizedActivation, MlpParams, QuantizedMlp, Visibility, VisibilitySettings,
+};

@@ -15,12 +15,12 @@ use rayon::prelude::*;
 use snark_verifier_sdk::snark_verifier::{
     loader::native::NativeLoader, system::halo2::transcript::evm::EvmTranscript,
 };
-use zkmlp_circuits::{MlpCircuit, MlpWitness, WitnessError};
+use zkmlp_circuits::{MlpCircuit, MlpWitness, Visibility, WitnessError};
 
 use crate::{
     error::{Error, Result},
     keys::ProvingKey,
-    proof::{binding_from_field, binding_to_field, Binding, Proof, PublicInputs},
+    proof::{binding_from_field, binding_to_field, Binding, Commitments, Proof, PublicInputs},
     quantize::quantize_input,
 };
 
@@ -28,8 +28,10 @@ impl ProvingKey {
     /// Proves the model's output on real-valued `features`.
     ///
     /// # Errors
-    /// [`Error::Quantize`] if a feature is not finite or out of range, [`Error::Witness`]
-    /// if an activation would overflow, [`Error::Halo2`] if proving fails.
+    /// [`Error::OutsideCalibratedRange`] if the compiled model carries a calibrated input
+    /// range and a feature lies outside it, [`Error::Quantize`] if a feature is not finite or
+    /// out of range, [`Error::Witness`] if an activation would overflow, [`Error::Halo2`] if
+    /// proving fails.
     pub fn prove(&self, features: &[f64]) -> Result<Proof> {
         self.prove_bound(features, [0; 32])
     }
@@ -41,6 +43,7 @@ impl ProvingKey {
     /// As [`ProvingKey::prove`], and [`Error::BindingOutOfField`] if `binding` is not below
     /// the field modulus.
     pub fn prove_bound(&self, features: &[f64], binding: Binding) -> Result<Proof> {
+        self.model.check_input_range(0, features)?;
         let input = quantize_input(self.model.params(), features)?;
         self.prove_quantized(&input, binding)
     }
@@ -63,7 +66,11 @@ impl ProvingKey {
     pub fn prove_each(&self, items: &[Vec<f64>]) -> Result<Vec<Proof>> {
         items
             .par_iter()
-            .map(|features| self.prove(features))
+            .enumerate()
+            .map(|(item, features)| {
+                self.model.check_input_range(item, features)?;
+                self.prove(features)
+            })
             .collect()
     }
 
@@ -91,6 +98,9 @@ impl ProvingKey {
                 got: item.len(),
             }));
         }
+        for (item, features) in items.iter().enumerate() {
+            self.model.check_input_range(item, features)?;
+        }
         let params = self.model.params();
         let quantized: Vec<Vec<i64>> = items
             .par_iter()
@@ -109,11 +119,7 @@ impl ProvingKey {
         if !witness.fits(self.model.layout()) {
             return Err(Error::WitnessShape);
         }
-        let public_inputs = PublicInputs {
-            binding: binding_from_field(witness.binding),
-            features: witness.inputs.clone(),
-            outputs: witness.outputs.clone(),
-        };
+        let public_inputs = public_inputs(&witness);
         let instance = witness.instance();
         let circuit = MlpCircuit::new(self.model.layout().clone(), Arc::new(witness));
         let mut transcript =
@@ -135,6 +141,42 @@ impl ProvingKey {
             public_inputs,
             scale_bits: self.model.params().scale_bits,
         })
+    }
+}
+
+/// The public inputs of `witness` under its visibility: public values, commitments of hashed
+/// parts, nothing for private ones.
+fn public_inputs(witness: &MlpWitness) -> PublicInputs {
+    let visibility = witness.visibility;
+    let shown = |v: Visibility, values: &[i64]| {
+        if v == Visibility::Public {
+            values.to_vec()
+        } else {
+            Vec::new()
+        }
+    };
+    let mut digests = witness.digests.iter().map(|&d| binding_from_field(d));
+    let mut commitment =
+        |v: Visibility| (v == Visibility::Hashed).then(|| digests.next()).flatten();
+    let weights = witness
+        .public_weights
+        .iter()
+        .map(|w| {
+            zkmlp_circuits::field::field_to_i128(w)
+                .and_then(|v| i64::try_from(v).ok())
+                .expect("public weights are range-checked integers")
+        })
+        .collect();
+    PublicInputs {
+        binding: binding_from_field(witness.binding),
+        features: shown(visibility.inputs, &witness.inputs),
+        outputs: shown(visibility.outputs, &witness.outputs),
+        weights,
+        commitments: Commitments {
+            inputs: commitment(visibility.inputs),
+            weights: commitment(visibility.weights),
+            outputs: commitment(visibility.outputs),
+        },
     }
 }
 

@@ -18,6 +18,8 @@ use snark_verifier_sdk::snark_verifier::{
     loader::native::NativeLoader, system::halo2::transcript::evm::EvmTranscript,
 };
 
+use zkmlp_circuits::Visibility;
+
 use crate::{
     error::{Error, Result},
     keys::VerifyingKey,
@@ -32,13 +34,39 @@ impl VerifyingKey {
     /// cannot match the circuit, [`Error::InvalidProof`] for anything else that fails.
     pub fn verify(&self, proof: &Proof) -> Result<()> {
         let public = &proof.public_inputs;
-        if public.features.len() != self.input_size || public.outputs.len() != self.output_size {
+        let visibility = self.visibility;
+        let shown = |v: Visibility, count: usize| if v == Visibility::Public { count } else { 0 };
+        let (expected_features, expected_outputs) = (
+            shown(visibility.inputs, self.input_size),
+            shown(visibility.outputs, self.output_size),
+        );
+        if public.features.len() != expected_features || public.outputs.len() != expected_outputs {
             return Err(Error::InstanceShape {
-                expected_features: self.input_size,
-                expected_outputs: self.output_size,
+                expected_features,
+                expected_outputs,
                 got_features: public.features.len(),
                 got_outputs: public.outputs.len(),
             });
+        }
+        let expected_weights = shown(visibility.weights, self.parameter_count);
+        if public.weights.len() != expected_weights {
+            return Err(Error::VisibilityMismatch(format!(
+                "{} public weights, the key expects {expected_weights}",
+                public.weights.len()
+            )));
+        }
+        let commitments = &public.commitments;
+        for (part, v, present) in [
+            ("inputs", visibility.inputs, commitments.inputs.is_some()),
+            ("weights", visibility.weights, commitments.weights.is_some()),
+            ("outputs", visibility.outputs, commitments.outputs.is_some()),
+        ] {
+            if present != (v == Visibility::Hashed) {
+                return Err(Error::VisibilityMismatch(format!(
+                    "the key's {part} are {v}, the proof {} a commitment to them",
+                    if present { "carries" } else { "lacks" }
+                )));
+            }
         }
         let (min, max) = (
             self.fixed_point.min_activation(),

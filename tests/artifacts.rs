@@ -361,10 +361,10 @@ fn a_compiled_file_whose_model_was_edited_is_corrupted() {
         Err(ArtifactError::Corrupted { .. })
     ));
     let mut newer = serde_json::from_str::<serde_json::Value>(&json).unwrap();
-    newer["version"] = 2.into();
+    newer["version"] = 3.into();
     assert!(matches!(
         CompiledFile::from_json(newer.to_string().as_bytes()),
-        Err(ArtifactError::UnsupportedVersion { found: 2, .. })
+        Err(ArtifactError::UnsupportedVersion { found: 3, .. })
     ));
     assert!(matches!(
         CompiledFile::from_json(b"  \n"),

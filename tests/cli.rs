@@ -559,3 +559,67 @@ fn a_batch_circuit_proves_several_inferences_in_one_proof() {
         ])
         .fails(3, "model mismatch");
 }
+
+#[test]
+fn a_private_model_compiles_proves_and_verifies_natively_and_on_chain() {
+    let scratch = Scratch::new();
+    scratch.write("model.json", MODEL);
+    scratch.write("features.json", "[0.5, -1.25, 3.0]");
+    let compiled = scratch.zkmlp(&[
+        "compile",
+        "model.json",
+        "--weights",
+        "hashed",
+        "--inputs",
+        "private",
+        "-o",
+        "private.zkc",
+    ]);
+    assert!(
+        compiled.ok().stdout.contains("model commitment (Poseidon"),
+        "{}",
+        compiled.stdout
+    );
+    let info = scratch.zkmlp(&["info", "private.zkc"]);
+    assert!(
+        info.ok()
+            .stdout
+            .contains("visibility        inputs private / weights hashed / outputs public"),
+        "{}",
+        info.stdout
+    );
+    for args in [
+        &[
+            "setup",
+            "private.zkc",
+            "--srs",
+            "pot10.ptau",
+            "--pk",
+            "p.pk",
+            "--vk",
+            "p.vk",
+        ][..],
+        &[
+            "prove",
+            "private.zkc",
+            "--pk",
+            "p.pk",
+            "features.json",
+            "-o",
+            "proof.json",
+        ],
+        &["verify", "--vk", "p.vk", "proof.json"],
+        &["verify-evm", "--vk", "p.vk", "proof.json"],
+    ] {
+        scratch.zkmlp(args).ok();
+    }
+    let proof = fs::read_to_string(scratch.path("proof.json")).unwrap();
+    assert!(proof.contains("\"weight_commitment\""), "{proof}");
+    assert!(proof.contains("\"features\": []"), "{proof}");
+    scratch
+        .zkmlp(&["compile", "model.json", "--weights", "open", "-o", "x.zkc"])
+        .fails(2, "is not `public`, `private`, `hashed` or `fixed`");
+    scratch
+        .zkmlp(&["compile", "model.json", "--inputs", "fixed", "-o", "x.zkc"])
+        .fails(2, "inputs cannot be fixed");
+}

@@ -404,3 +404,81 @@ fn solc_errors_come_back_with_their_messages() {
         other => panic!("expected a compilation error, got {other:?}"),
     }
 }
+
+#[test]
+fn a_private_model_verifies_on_chain_and_the_oracle_pins_its_commitment() {
+    let visibility = zkmlp::VisibilitySettings {
+        inputs: zkmlp::Visibility::Public,
+        weights: zkmlp::Visibility::Hashed,
+        outputs: zkmlp::Visibility::Public,
+    };
+    let quantized = quantize(&common::small_model(), MlpParams::default()).unwrap();
+    let mut other_model = quantized.clone();
+    other_model.layers[0].weights[0][0] += 1;
+    let key = |model| {
+        let compiled = CompiledModel::with_visibility(model, 1, visibility).unwrap();
+        let srs = Srs::unsafe_setup_for_testing(compiled.k(), 2);
+        ProvingKey::generate(&srs, &compiled).unwrap()
+    };
+    let (pk, other_pk) = (key(quantized), key(other_model));
+    let published = pk.model().weight_commitment();
+    let verifier = compile_verifier(pk.verifying_key(), &Solc::default()).unwrap();
+    let features = [0.5, -1.0, 0.25, 1.5];
+    let (id, other_id) = (token(9), token(10));
+    let proof = pk
+        .prove_bound(&features, nft_binding(COLLECTION, id))
+        .unwrap();
+    let forged = other_pk
+        .prove_bound(&features, nft_binding(COLLECTION, other_id))
+        .unwrap();
+    assert_eq!(proof.public_inputs.commitments.weights, Some(published));
+
+    // The verifier alone accepts both: the key does not hold the weights.
+    let mut evm = LocalEvm::new();
+    let address = evm.deploy(&verifier.contract, &[]).unwrap();
+    let outcome = evm.call(address, encode_calldata(&proof)).unwrap();
+    assert_eq!(outcome.status, CallStatus::Success, "{outcome:?}");
+    println!(
+        "private-model verifier: {} bytes deployed, {} gas",
+        verifier.contract.deployed_size(),
+        outcome.gas_used
+    );
+    let outcome = evm.call(address, encode_calldata(&forged)).unwrap();
+    assert_eq!(
+        outcome.status,
+        CallStatus::Success,
+        "same shape, same verifier"
+    );
+    let mut tampered = proof.clone();
+    tampered.public_inputs.commitments.weights.as_mut().unwrap()[31] ^= 1;
+    let outcome = evm.call(address, encode_calldata(&tampered)).unwrap();
+    assert_ne!(outcome.status, CallStatus::Success);
+    assert!(zkmlp::verify(pk.verifying_key(), &tampered).is_err());
+
+    // The oracle pinned to the published commitment takes only the committed model's proofs.
+    let index = zkmlp::evm::weight_commitment_index(pk.verifying_key()).unwrap();
+    assert_eq!(index, 1 + features.len());
+    let scale_bits = u8::try_from(MlpParams::default().scale_bits).unwrap();
+    let args = zkmlp::evm::pinned_constructor_args(
+        address,
+        verifier.solidity.num_instances(),
+        scale_bits,
+        Some((index, published)),
+    );
+    let oracle = evm.deploy(&fixture().oracle, &args).unwrap();
+    let ok = evm
+        .call(oracle, submit_valuation_calldata(COLLECTION, id, &proof))
+        .unwrap();
+    assert_eq!(ok.status, CallStatus::Success, "{ok:?}");
+    let rejected = evm
+        .call(
+            oracle,
+            submit_valuation_calldata(COLLECTION, other_id, &forged),
+        )
+        .unwrap();
+    assert_eq!(rejected.status, CallStatus::Revert);
+    assert_eq!(
+        revert_selector(&rejected),
+        selector("ModelMismatch(uint256,uint256)")
+    );
+}

@@ -315,16 +315,16 @@ fn cases() -> Vec<Case> {
             A(ArtifactError::Corrupted { kind: Vk, .. })
         ),
         case!(
-            "verifying-key file with format version 2 (header field)",
+            "verifying-key file with format version 3 (header field)",
             |fx, _| {
                 let mut bytes = fx.vk_bytes.clone();
-                bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
+                bytes[8..12].copy_from_slice(&3u32.to_le_bytes());
                 run(KeyFile::decode_verifying_key(&bytes))
             },
             A(ArtifactError::UnsupportedVersion {
                 kind: Vk,
-                found: 2,
-                supported: 1
+                found: 3,
+                supported: 2
             })
         ),
         case!(
@@ -456,16 +456,16 @@ fn cases() -> Vec<Case> {
             A(ArtifactError::Corrupted { kind: C, .. })
         ),
         case!(
-            "compiled-model file with format version 2",
+            "compiled-model file with format version 3",
             |fx, _| run(CompiledFile::from_json(&edit_json(
                 &fx.compiled_json,
                 |v| {
-                    v["version"] = 2.into();
+                    v["version"] = 3.into();
                 }
             ))),
             A(ArtifactError::UnsupportedVersion {
                 kind: C,
-                found: 2,
+                found: 3,
                 ..
             })
         ),
@@ -503,13 +503,13 @@ fn cases() -> Vec<Case> {
             A(ArtifactError::Malformed { kind: P, .. })
         ),
         case!(
-            "proof file with format version 2",
+            "proof file with format version 3",
             |fx, _| run(ProofFile::from_json(&edit_json(&fx.proof_json, |v| {
-                v["version"] = 2.into();
+                v["version"] = 3.into();
             }))),
             A(ArtifactError::UnsupportedVersion {
                 kind: P,
-                found: 2,
+                found: 3,
                 ..
             })
         ),
@@ -669,7 +669,7 @@ fn cases() -> Vec<Case> {
             M(ModelError::Json(_))
         ),
         case!(
-            "model file with format version 2",
+            "model file with format version 3",
             |_, _| run(Mlp::from_json(
                 &MODEL.replace("\"version\": 1", "\"version\": 2")
             )),

@@ -12,8 +12,16 @@
 //!    (collection address, token id), and verify each proof.
 //! 5. Generate the Solidity verifier and the `NftValuationOracle` contract, compile them with
 //!    solc-js (run `npm ci` first), and submit one valuation on an in-process EVM ([`onchain`]).
+//! 6. Private model: compile the same model with hashed weights (public features, public
+//!    price). The verifying key no longer holds the weights; the oracle publishes a Poseidon
+//!    commitment to them once, and every proof shows that the committed model produced the
+//!    price. Pass `--private-model` to run only this step (after training).
+//!
+//! `--modes` prints, after training, a table of every visibility mode for this model: k,
+//! columns, keygen, prove and verify time, proof size ([`modes`]).
 
 mod dataset;
+mod modes;
 mod onchain;
 
 use std::time::Instant;
@@ -23,7 +31,7 @@ use zkmlp::{
     model::Mlp,
     quantize::{quantization_report, quantize},
     train::{train_regressor, Standardizer, TrainConfig},
-    CompiledModel, MlpParams, ProvingKey, Srs,
+    CompiledModel, MlpParams, ProvingKey, Srs, Visibility, VisibilitySettings,
 };
 
 /// Folds `(x - mean) / std` into the first layer, so the model takes the raw features.
@@ -106,8 +114,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!("{report}");
 
+    if std::env::args().any(|a| a == "--modes") {
+        return modes::print_table(&quantized, &test_features[0]);
+    }
+    if std::env::args().any(|a| a == "--private-model") {
+        return private_model(&quantized, test);
+    }
+
     // Compile, set up and prove.
-    let compiled = CompiledModel::new(quantized)?;
+    let compiled = CompiledModel::new(quantized.clone())?;
     let stats = compiled.stats();
     println!(
         "circuit: k = {} ({} rows used: dot lane {}, range lane {}, table {}), {} advice columns, {} lookup",
@@ -127,13 +142,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             dataset::collection_address(sale.collection),
             dataset::token_id_word(sale.token_id),
         );
-        let binding = zkmlp::evm::nft_binding(collection, token_id);
-        let prove_start = Instant::now();
-        let proof = pk.prove_bound(&features, binding)?;
-        let prove_time = prove_start.elapsed();
-        let verify_start = Instant::now();
-        zkmlp::verify(pk.verifying_key(), &proof)?;
-        let verify_time = verify_start.elapsed();
+        let Valuation {
+            proof,
+            prove_time,
+            verify_time,
+        } = prove_valuation(&pk, &features, collection, token_id)?;
         println!(
             "NFT #{:<5} (collection {:>2}, rank {:>5}): actual {:>8.4} ETH, float model {:>8.4} ETH, proven {:>8.4} ETH | proof {} bytes, prove {:.2?}, verify {:.2?}: verified",
             sale.token_id,
@@ -149,10 +162,104 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         first_valuation.get_or_insert((proof, collection, token_id));
     }
     if let Some((proof, collection, token_id)) = first_valuation {
-        onchain::run_onchain(&pk, &proof, collection, token_id)?;
+        onchain::run_onchain(&pk, &proof, collection, token_id, "")?;
     }
+    private_model(&quantized, test)?;
     println!("total: {:.2?}", start.elapsed());
     Ok(())
+}
+
+/// Step 6: the same valuations with the model kept private behind a Poseidon commitment.
+fn private_model(
+    quantized: &zkmlp::QuantizedMlp,
+    test: &[dataset::NftSale],
+) -> Result<(), Box<dyn std::error::Error>> {
+    let visibility = VisibilitySettings {
+        inputs: Visibility::Public,
+        weights: Visibility::Hashed,
+        outputs: Visibility::Public,
+    };
+    let compiled = CompiledModel::with_visibility(quantized.clone(), 1, visibility)?;
+    let stats = compiled.stats();
+    println!(
+        "private model (hashed weights, public features and price): k = {} ({} rows used, {} of them Poseidon), {} advice columns, weights range-checked to {} bits, biases to {}",
+        stats.k,
+        stats.rows_used,
+        stats.hash_rows,
+        stats.advice_columns,
+        compiled.layout().weight_bits,
+        compiled.layout().bias_bits
+    );
+    let commitment = compiled.weight_commitment();
+    println!(
+        "published model commitment (Poseidon): 0x{}",
+        hex(&commitment)
+    );
+    println!("SRS: UNSAFE seeded setup, for testing only (anyone can forge proofs against it)");
+    let srs = Srs::unsafe_setup_for_testing(compiled.k(), 0x5eed);
+    let keygen_start = Instant::now();
+    let pk = ProvingKey::generate(&srs, &compiled)?;
+    println!("keygen: {:.2?}", keygen_start.elapsed());
+    let mut first_proof = None;
+    for sale in test.iter().take(2) {
+        let features = dataset::model_features(sale);
+        let (collection, token_id) = (
+            dataset::collection_address(sale.collection),
+            dataset::token_id_word(sale.token_id),
+        );
+        let Valuation {
+            proof,
+            prove_time,
+            verify_time,
+        } = prove_valuation(&pk, &features, collection, token_id)?;
+        if proof.public_inputs.commitments.weights != Some(commitment) {
+            return Err("the proof commits to another model".into());
+        }
+        println!(
+            "NFT #{:<5} private model: proven {:>8.4} ETH | proof {} bytes, prove {:.2?}, verify {:.2?}: verified against the published commitment",
+            sale.token_id,
+            proof.decoded_outputs()[0],
+            proof.bytes.len(),
+            prove_time,
+            verify_time,
+        );
+        first_proof.get_or_insert((proof, collection, token_id));
+    }
+    if let Some((proof, collection, token_id)) = first_proof {
+        onchain::run_onchain(&pk, &proof, collection, token_id, "private")?;
+    }
+    Ok(())
+}
+
+/// A verified proof of one valuation, with the time its proof and verification took.
+struct Valuation {
+    proof: zkmlp::Proof,
+    prove_time: std::time::Duration,
+    verify_time: std::time::Duration,
+}
+
+/// Proves the valuation of NFT `token_id` of `collection` (bound to it) and verifies it.
+fn prove_valuation(
+    pk: &ProvingKey,
+    features: &[f64],
+    collection: [u8; 20],
+    token_id: [u8; 32],
+) -> Result<Valuation, zkmlp::Error> {
+    let binding = zkmlp::evm::nft_binding(collection, token_id);
+    let prove_start = Instant::now();
+    let proof = pk.prove_bound(features, binding)?;
+    let prove_time = prove_start.elapsed();
+    let verify_start = Instant::now();
+    zkmlp::verify(pk.verifying_key(), &proof)?;
+    Ok(Valuation {
+        proof,
+        prove_time,
+        verify_time: verify_start.elapsed(),
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn shape(model: &Mlp) -> String {

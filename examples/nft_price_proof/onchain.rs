@@ -1,20 +1,24 @@
 //! On-chain step of the example: generate the Solidity verifier, compile it and the oracle
 //! with the pinned solc-js, deploy both on an in-process EVM (revm) and submit a valuation.
 //!
-//! Writes `target/nft_price_proof/{Verifier.sol, NftValuationOracle.sol, calldata.hex}`, so
-//! the same contracts and calldata can be used with foundry or hardhat (see the README).
+//! Writes `target/nft_price_proof/{Verifier.sol, NftValuationOracle.sol, calldata.hex}` (under
+//! `private/` for the private model), so the same contracts and calldata can be used with
+//! foundry or hardhat (see the README). For a private model the oracle is deployed pinned to
+//! the published weight commitment.
 //! Needs Node.js and `npm ci` at the repository root.
 
 use std::{fs, path::Path};
 
 use zkmlp::evm::{
-    calldata_hex, compile_oracle, compile_verifier, constructor_args, decode_uint, encode_calldata,
-    nft_binding, price_wei, submit_valuation_calldata, LocalEvm, Solc, ORACLE_SOURCE,
+    calldata_hex, compile_oracle, compile_verifier, decode_uint, encode_calldata, nft_binding,
+    pinned_constructor_args, price_wei, submit_valuation_calldata, weight_commitment_index,
+    LocalEvm, Solc, ORACLE_SOURCE,
 };
 
 /// Verifies `proof` on chain through the valuation oracle, as the valuation of NFT `token_id`
 /// of `collection`; `proof` must have been made with
-/// `pk.prove_bound(features, zkmlp::evm::nft_binding(collection, token_id))`.
+/// `pk.prove_bound(features, zkmlp::evm::nft_binding(collection, token_id))`. `label` names
+/// the run in the output (`""` for the default model, `"private"` for the private one).
 ///
 /// # Errors
 /// If the proof is bound to another NFT, if the contracts do not compile (Node.js or solc-js
@@ -24,11 +28,14 @@ pub fn run_onchain(
     proof: &zkmlp::Proof,
     collection: [u8; 20],
     token_id: [u8; 32],
+    label: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
     if proof.public_inputs.binding != nft_binding(collection, token_id) {
         return Err("the proof is not bound to this NFT: prove it with `prove_bound(features, nft_binding(collection, token_id))`".into());
     }
-    let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/nft_price_proof");
+    let out_dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/nft_price_proof")
+        .join(label);
     fs::create_dir_all(&out_dir)?;
 
     let solc = Solc::default();
@@ -51,10 +58,13 @@ pub fn run_onchain(
         return Err(format!("the verifier rejected the proof: {:?}", direct.status).into());
     }
     let scale_bits = u8::try_from(proof.scale_bits)?;
-    let args = constructor_args(
+    let pinned = weight_commitment_index(pk.verifying_key())
+        .map(|index| (index, pk.model().weight_commitment()));
+    let args = pinned_constructor_args(
         verifier_address,
         verifier.solidity.num_instances(),
         scale_bits,
+        pinned,
     );
     let oracle_address = evm.deploy(&oracle, &args)?;
     let outcome = evm.call(
@@ -83,10 +93,15 @@ pub fn run_onchain(
         "oracle stored valuation: {stored} wei ({:.6} ETH)",
         stored as f64 / 1e18
     );
-    println!("verifier call alone: {} gas", direct.gas_used);
-    println!("evm gas used: {}", outcome.gas_used);
+    let suffix = if label.is_empty() {
+        String::new()
+    } else {
+        format!(" ({label} model)")
+    };
+    println!("verifier call alone{suffix}: {} gas", direct.gas_used);
+    println!("evm gas used{suffix}: {}", outcome.gas_used);
     println!(
-        "verifier deployed size: {} bytes",
+        "verifier deployed size{suffix}: {} bytes",
         verifier.contract.deployed_size()
     );
     Ok(())

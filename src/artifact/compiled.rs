@@ -3,10 +3,12 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use zkmlp_circuits::{Activation, MlpParams, QuantizedLayer, QuantizedMlp};
+use zkmlp_circuits::{
+    Activation, MlpParams, QuantizedLayer, QuantizedMlp, Visibility, VisibilitySettings,
+};
 
 use super::{check_json_header, read_bytes, ArtifactError, ArtifactKind, Digest, FORMAT_VERSION};
-use crate::compiled::CompiledModel;
+use crate::{calibrate::InputRange, compiled::CompiledModel};
 
 /// Value of the `format` field of a compiled-circuit file.
 pub const COMPILED_FORMAT: &str = "zkmlp-compiled";
@@ -88,27 +90,154 @@ struct CompiledJson {
     model_digest: Digest,
     k: u32,
     batch_size: usize,
+    #[serde(default, skip_serializing_if = "VisibilityJson::is_default")]
+    visibility: VisibilityJson,
+    /// The calibrated input range; absent (as in earlier files) when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    input_range: Option<InputRangeJson>,
     model: ModelJson,
 }
 
-/// What the model digest hashes: everything that fixes the circuit.
+/// A calibrated input range: per-feature real bounds, as decimal strings (Rust's shortest
+/// round-trip form) so that they reload bit for bit: serde_json's default float parser may
+/// be off by one ulp, which would change the range and its digest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InputRangeJson {
+    lo: Vec<String>,
+    hi: Vec<String>,
+}
+
+impl From<&InputRange> for InputRangeJson {
+    fn from(range: &InputRange) -> Self {
+        let text = |v: &[f64]| v.iter().map(f64::to_string).collect();
+        Self {
+            lo: text(range.lo()),
+            hi: text(range.hi()),
+        }
+    }
+}
+
+impl InputRangeJson {
+    fn parse(&self) -> Result<InputRange, String> {
+        let numbers = |v: &[String]| {
+            v.iter()
+                .map(|s| s.parse::<f64>().map_err(|e| format!("{s:?}: {e}")))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        InputRange::new(numbers(&self.lo)?, numbers(&self.hi)?).map_err(|e| e.to_string())
+    }
+}
+
+/// Who sees inputs, weights and outputs: `"public"`, `"private"`, `"hashed"` or `"fixed"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VisibilityJson {
+    inputs: VisibilityName,
+    weights: VisibilityName,
+    outputs: VisibilityName,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum VisibilityName {
+    Public,
+    Private,
+    Hashed,
+    Fixed,
+}
+
+impl From<Visibility> for VisibilityName {
+    fn from(v: Visibility) -> Self {
+        match v {
+            Visibility::Public => Self::Public,
+            Visibility::Private => Self::Private,
+            Visibility::Hashed => Self::Hashed,
+            Visibility::Fixed => Self::Fixed,
+        }
+    }
+}
+
+impl From<VisibilityName> for Visibility {
+    fn from(v: VisibilityName) -> Self {
+        match v {
+            VisibilityName::Public => Self::Public,
+            VisibilityName::Private => Self::Private,
+            VisibilityName::Hashed => Self::Hashed,
+            VisibilityName::Fixed => Self::Fixed,
+        }
+    }
+}
+
+impl From<VisibilitySettings> for VisibilityJson {
+    fn from(v: VisibilitySettings) -> Self {
+        Self {
+            inputs: v.inputs.into(),
+            weights: v.weights.into(),
+            outputs: v.outputs.into(),
+        }
+    }
+}
+
+impl From<VisibilityJson> for VisibilitySettings {
+    fn from(v: VisibilityJson) -> Self {
+        Self {
+            inputs: v.inputs.into(),
+            weights: v.weights.into(),
+            outputs: v.outputs.into(),
+        }
+    }
+}
+
+impl Default for VisibilityJson {
+    fn default() -> Self {
+        VisibilitySettings::default().into()
+    }
+}
+
+impl VisibilityJson {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// What the model digest hashes: everything that fixes the circuit. The visibility appears
+/// only when it is not the default, so default digests are those of earlier versions.
 #[derive(Serialize)]
 struct DigestJson<'a> {
     batch_size: usize,
+    #[serde(skip_serializing_if = "VisibilityJson::is_default")]
+    visibility: VisibilityJson,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    input_range: Option<InputRangeJson>,
     model: &'a ModelJson,
 }
 
 /// The digest of a compiled model: SHA-256 of the compact canonical JSON
 /// `{"batch_size":..,"model":{"scale_bits":..,"activation_bits":..,"layers":[{"weights":..,
 /// "biases":..,"activation":..}]}}`. It covers the fixed-point settings and the batch size,
-/// so keys for other settings are refused too.
+/// so keys for other settings are refused too. A calibrated input range appears (as
+/// `"input_range":{"lo":[..],"hi":[..]}` before `"model"`) only when there is one, so
+/// uncalibrated digests are those of earlier versions.
 pub fn model_digest(compiled: &CompiledModel) -> Digest {
-    digest_of(compiled.model(), compiled.batch_size())
+    digest_of(
+        compiled.model(),
+        compiled.batch_size(),
+        compiled.visibility(),
+        compiled.input_range(),
+    )
 }
 
-fn digest_of(model: &QuantizedMlp, batch_size: usize) -> Digest {
+fn digest_of(
+    model: &QuantizedMlp,
+    batch_size: usize,
+    visibility: VisibilitySettings,
+    input_range: Option<&InputRange>,
+) -> Digest {
     let json = serde_json::to_vec(&DigestJson {
         batch_size,
+        visibility: visibility.into(),
+        input_range: input_range.map(InputRangeJson::from),
         model: &ModelJson::from(model),
     })
     .expect("a model always serializes");
@@ -139,6 +268,8 @@ impl CompiledFile {
             model_digest: self.digest,
             k: self.compiled.k(),
             batch_size: self.compiled.batch_size(),
+            visibility: self.compiled.visibility().into(),
+            input_range: self.compiled.input_range().map(InputRangeJson::from),
             model: ModelJson::from(self.compiled.model()),
         };
         serde_json::to_string_pretty(&file).expect("a compiled model always serializes") + "\n"
@@ -158,7 +289,13 @@ impl CompiledFile {
         let file: CompiledJson =
             serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
         let model = QuantizedMlp::from(file.model);
-        let digest = digest_of(&model, file.batch_size);
+        let visibility = VisibilitySettings::from(file.visibility);
+        let input_range = file
+            .input_range
+            .map(|r| r.parse())
+            .transpose()
+            .map_err(|e| malformed(format!("input_range: {e}")))?;
+        let digest = digest_of(&model, file.batch_size, visibility, input_range.as_ref());
         if digest != file.model_digest {
             return Err(ArtifactError::Corrupted {
                 kind,
@@ -168,8 +305,13 @@ impl CompiledFile {
                 ),
             });
         }
-        let compiled = CompiledModel::new_batch(model, file.batch_size)
+        let mut compiled = CompiledModel::with_visibility(model, file.batch_size, visibility)
             .map_err(|e| malformed(e.to_string()))?;
+        if let Some(range) = input_range {
+            compiled = compiled
+                .with_input_range(range)
+                .map_err(|e| malformed(e.to_string()))?;
+        }
         if compiled.k() != file.k {
             return Err(ArtifactError::Corrupted {
                 kind,

@@ -6,12 +6,15 @@
 //!      8     4  format version (u32 LE)
 //!     12     1  kind: 1 = proving key, 2 = verifying key
 //!     13     1  flags: bit 0 = made from an unsafe (seeded) SRS
-//!     14     2  reserved, zero
+//!     14     1  visibility: inputs (bits 0-1), weights (2-3), outputs (4-5);
+//!                   0 = public, 1 = private, 2 = hashed, 3 = fixed
+//!     15     1  reserved, zero
 //!     16    32  model digest
 //!     48    32  SRS digest (SHA-256 of the embedded parameters)
 //!     80     4  k
 //!     84    20  scale_bits, activation_bits, dot_width, input_size, output_size (u32 LE each)
-//!    104     8  parameter bytes p (u64 LE), then p bytes: the SRS cut to k (halo2 raw format)
+//!    104    12  weight_bits, bias_bits (0 when the weights are fixed), parameter count (u32 LE)
+//!    116     8  parameter bytes p (u64 LE), then p bytes: the SRS cut to k (halo2 raw format)
 //!            8  key bytes q (u64 LE), then q bytes: halo2's key (`SerdeFormat::RawBytes`)
 //!           32  SHA-256 of everything above
 //! ```
@@ -28,7 +31,7 @@ use halo2_proofs::{
     poly::kzg::commitment::ParamsKZG,
     SerdeFormat,
 };
-use zkmlp_circuits::{CircuitParams, MlpCircuit, MlpParams};
+use zkmlp_circuits::{CircuitParams, MlpCircuit, MlpParams, Visibility, VisibilitySettings};
 
 use super::{read_bytes, ArtifactError, ArtifactKind, CompiledFile, Digest, FORMAT_VERSION};
 use crate::{
@@ -39,7 +42,7 @@ use crate::{
 /// The first bytes of a key file.
 pub const KEY_MAGIC: &[u8; 8] = b"ZKMLPKEY";
 
-const HEADER_LEN: usize = 104;
+const HEADER_LEN: usize = 116;
 const CHECKSUM_LEN: usize = 32;
 
 /// Which key a file holds.
@@ -86,6 +89,8 @@ pub struct KeyFile {
     pub input_size: usize,
     /// Public outputs.
     pub output_size: usize,
+    /// Weights and biases of the model.
+    pub parameter_count: usize,
 }
 
 /// A decoded envelope: metadata and the two payloads.
@@ -108,6 +113,8 @@ impl KeyFile {
             fixed_point: self.circuit.fixed_point,
             input_size: self.input_size,
             output_size: self.output_size,
+            visibility: self.circuit.visibility,
+            parameter_count: self.parameter_count,
             srs_is_unsafe: self.srs_is_unsafe,
         }
     }
@@ -268,7 +275,8 @@ fn encode(kind: KeyKind, vk: &VerifyingKey, compiled: &CompiledFile, key: &[u8])
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.push(kind.byte());
     out.push(u8::from(vk.srs_is_unsafe));
-    out.extend_from_slice(&[0, 0]);
+    out.push(visibility_byte(&circuit.visibility));
+    out.push(0);
     out.extend_from_slice(&compiled.digest.0);
     out.extend_from_slice(&Digest::of(&params).0);
     for value in [
@@ -278,6 +286,9 @@ fn encode(kind: KeyKind, vk: &VerifyingKey, compiled: &CompiledFile, key: &[u8])
         u32::try_from(circuit.dot_width).expect("the dot width is small"),
         u32::try_from(vk.input_size).expect("layer widths fit in u32"),
         u32::try_from(vk.output_size).expect("layer widths fit in u32"),
+        circuit.weight_bits,
+        circuit.bias_bits,
+        u32::try_from(vk.parameter_count).expect("parameter counts fit in u32"),
     ] {
         out.extend_from_slice(&value.to_le_bytes());
     }
@@ -288,6 +299,27 @@ fn encode(kind: KeyKind, vk: &VerifyingKey, compiled: &CompiledFile, key: &[u8])
     let checksum = Digest::of(&out);
     out.extend_from_slice(&checksum.0);
     out
+}
+
+const VISIBILITIES: [Visibility; 4] = [
+    Visibility::Public,
+    Visibility::Private,
+    Visibility::Hashed,
+    Visibility::Fixed,
+];
+
+fn visibility_byte(v: &VisibilitySettings) -> u8 {
+    let code = |x: Visibility| VISIBILITIES.iter().position(|&y| y == x).expect("listed") as u8;
+    code(v.inputs) | code(v.weights) << 2 | code(v.outputs) << 4
+}
+
+fn visibility_of(byte: u8) -> VisibilitySettings {
+    let part = |shift: u8| VISIBILITIES[usize::from((byte >> shift) & 3)];
+    VisibilitySettings {
+        inputs: part(0),
+        weights: part(2),
+        outputs: part(4),
+    }
 }
 
 fn u32_at(bytes: &[u8], at: usize) -> u32 {
@@ -400,9 +432,13 @@ fn envelope(bytes: &[u8], expected: Option<KeyKind>) -> Result<Envelope<'_>, Art
                 activation_bits: u32_at(bytes, 88),
             },
             dot_width: u32_at(bytes, 92) as usize,
+            visibility: visibility_of(bytes[14]),
+            weight_bits: u32_at(bytes, 104),
+            bias_bits: u32_at(bytes, 108),
         },
         input_size: u32_at(bytes, 96) as usize,
         output_size: u32_at(bytes, 100) as usize,
+        parameter_count: u32_at(bytes, 112) as usize,
     };
     let malformed = |detail: String| ArtifactError::Malformed { kind, detail };
     meta.circuit
@@ -411,6 +447,22 @@ fn envelope(bytes: &[u8], expected: Option<KeyKind>) -> Result<Envelope<'_>, Art
         .map_err(|e| malformed(e.to_string()))?;
     if !(1..=zkmlp_circuits::chips::dot::MAX_DOT_WIDTH).contains(&meta.circuit.dot_width) {
         return Err(malformed(format!("dot width {}", meta.circuit.dot_width)));
+    }
+    meta.circuit
+        .visibility
+        .validate()
+        .map_err(|e| malformed(e.to_string()))?;
+    let bits_ok = |bits: u32| bits == 0 || (2..=64).contains(&bits);
+    let witnessed = meta.circuit.visibility.weights_are_witnessed();
+    if bytes[15] != 0
+        || !bits_ok(meta.circuit.weight_bits)
+        || !bits_ok(meta.circuit.bias_bits)
+        || witnessed != (meta.circuit.weight_bits != 0 && meta.circuit.bias_bits != 0)
+    {
+        return Err(malformed(format!(
+            "visibility byte {:#04x}, reserved byte {}, weight bits {}, bias bits {}",
+            bytes[14], bytes[15], meta.circuit.weight_bits, meta.circuit.bias_bits
+        )));
     }
     if meta.k > MAX_K {
         return Err(malformed(format!("k = {} exceeds {MAX_K}", meta.k)));

@@ -32,7 +32,7 @@ pub use proof::{ProofFile, PROOF_FORMAT};
 use crate::srs::Sha256Digest;
 
 /// Format version written by this library (for every artifact).
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A SHA-256 digest, shown as 64 hex digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]

@@ -8,7 +8,11 @@ use serde::{Deserialize, Serialize};
 use super::{
     check_json_header, read_bytes, ArtifactError, ArtifactKind, Digest, KeyFile, FORMAT_VERSION,
 };
-use crate::proof::{Proof, PublicInputs};
+use crate::proof::{Commitments, Proof, PublicInputs};
+
+fn hex32(bytes: [u8; 32]) -> String {
+    format!("0x{}", hex::encode(bytes))
+}
 
 /// Value of the `format` field of a proof file.
 pub const PROOF_FORMAT: &str = "zkmlp-proof";
@@ -25,6 +29,14 @@ struct ProofJson {
     binding: String,
     features: Vec<i64>,
     outputs: Vec<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    weights: Vec<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    input_commitment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    weight_commitment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    output_commitment: Option<String>,
     decoded_outputs: Vec<f64>,
     proof: String,
 }
@@ -53,6 +65,10 @@ impl ProofFile {
             binding: format!("0x{}", hex::encode(public.binding)),
             features: public.features.clone(),
             outputs: public.outputs.clone(),
+            weights: public.weights.clone(),
+            input_commitment: public.commitments.inputs.map(hex32),
+            weight_commitment: public.commitments.weights.map(hex32),
+            output_commitment: public.commitments.outputs.map(hex32),
             decoded_outputs: self.proof.decoded_outputs(),
             proof: format!("0x{}", hex::encode(&self.proof.bytes)),
         };
@@ -74,9 +90,20 @@ impl ProofFile {
             hex::decode(value.strip_prefix("0x").unwrap_or(value))
                 .map_err(|e| malformed(format!("`{name}` is not hex: {e}")))
         };
-        let binding: [u8; 32] = hex_field("binding", &file.binding)?
-            .try_into()
-            .map_err(|_| malformed("`binding` is not 32 bytes".into()))?;
+        let word = |name: &str, value: &str| -> Result<[u8; 32], ArtifactError> {
+            hex_field(name, value)?
+                .try_into()
+                .map_err(|_| malformed(format!("`{name}` is not 32 bytes")))
+        };
+        let binding = word("binding", &file.binding)?;
+        let commitment = |name: &str, value: &Option<String>| {
+            value.as_deref().map(|v| word(name, v)).transpose()
+        };
+        let commitments = Commitments {
+            inputs: commitment("input_commitment", &file.input_commitment)?,
+            weights: commitment("weight_commitment", &file.weight_commitment)?,
+            outputs: commitment("output_commitment", &file.output_commitment)?,
+        };
         let bytes = hex_field("proof", &file.proof)?;
         Ok(Self {
             proof: Proof {
@@ -85,6 +112,8 @@ impl ProofFile {
                     binding,
                     features: file.features,
                     outputs: file.outputs,
+                    weights: file.weights,
+                    commitments,
                 },
                 scale_bits: file.scale_bits,
             },

@@ -2,16 +2,17 @@
 
 use std::path::Path;
 
-use super::{CliError, Command, Exit, Overwrite, Progress, SrsCommand};
+use super::{CalibrationArgs, CliError, Command, Exit, Overwrite, Progress, SrsCommand};
 use crate::{
     artifact::{write_new, CompiledFile, Digest, KeyFile, ProofFile},
+    calibrate::{calibrate, CalibrationOptions, Tolerance},
     compiled::CompiledModel,
     keys::ProvingKey,
     model::Mlp,
     proof::Binding,
     quantize::{quantization_report, quantize},
     srs::{sha256_file, Srs},
-    Error, MlpParams,
+    Error, MlpParams, VisibilitySettings,
 };
 
 pub(super) fn run(command: Command, progress: &Progress) -> Result<(), CliError> {
@@ -23,6 +24,7 @@ pub(super) fn run(command: Command, progress: &Progress) -> Result<(), CliError>
             activation_bits,
             calibration,
             batch_size,
+            visibility,
             overwrite,
         } => compile(
             &model,
@@ -32,7 +34,8 @@ pub(super) fn run(command: Command, progress: &Progress) -> Result<(), CliError>
                 activation_bits,
             },
             batch_size,
-            calibration.as_deref(),
+            &calibration,
+            visibility.settings(),
             &overwrite,
         ),
         Command::Setup {
@@ -128,19 +131,54 @@ fn library_error(e: Error) -> CliError {
     CliError::new(exit, e.to_string())
 }
 
+/// A float model: ONNX for a `.onnx` file, or a file not named `.json` whose first
+/// non-blank byte is not `{`; zkmlp JSON otherwise.
+fn load_model(path: &Path) -> Result<Mlp, CliError> {
+    let extension = path.extension().map(|e| e.to_ascii_lowercase());
+    let is = |ext: &str| extension.as_deref() == Some(ext.as_ref());
+    let first = std::fs::read(path)
+        .ok()
+        .and_then(|b| b.into_iter().find(|b| !b.is_ascii_whitespace()));
+    let loaded = if is("onnx") || (!is("json") && first.is_some_and(|b| b != b'{')) {
+        crate::onnx::load_onnx(path).map_err(|e| e.to_string())
+    } else {
+        Mlp::from_json_file(path).map_err(|e| e.to_string())
+    };
+    loaded.map_err(CliError::usage)
+}
+
 fn compile(
     model_path: &Path,
     output: &Path,
     params: MlpParams,
     batch_size: usize,
-    calibration: Option<&Path>,
+    calibration: &CalibrationArgs,
+    visibility: VisibilitySettings,
     overwrite: &Overwrite,
 ) -> Result<(), CliError> {
     check_outputs(&[output], overwrite)?;
-    let model = Mlp::from_json_file(model_path).map_err(|e| CliError::usage(e.to_string()))?;
+    let model = load_model(model_path)?;
+    let data = match &calibration.calibration {
+        Some(path) => Some(read_calibration(path)?),
+        None => None,
+    };
+    if let (Some(objective), Some(data)) = (calibration.objective, &data) {
+        let options = CalibrationOptions {
+            objective,
+            tolerance: calibration
+                .tolerance
+                .map_or(Tolerance::default(), Tolerance::Absolute),
+            batch_size,
+            ..CalibrationOptions::default()
+        };
+        let calibrated =
+            calibrate(&model, data, &options).map_err(|e| CliError::usage(e.to_string()))?;
+        println!("{calibrated}");
+        let compiled = CompiledModel::from_calibration(&calibrated).map_err(library_error)?;
+        return write_compiled(model_path, output, compiled, visibility, overwrite);
+    }
     let quantized = quantize(&model, params).map_err(|e| CliError::usage(e.to_string()))?;
-    if let Some(path) = calibration {
-        let data: Vec<Vec<f64>> = read_json(path, "a JSON list of feature vectors")?;
+    if let (Some(path), Some(data)) = (&calibration.calibration, data) {
         let report = quantization_report(&model, &quantized, &data)
             .map_err(|e| CliError::usage(e.to_string()))?;
         println!("quantization report ({}):\n{report}", path.display());
@@ -155,16 +193,54 @@ fn compile(
         }
     }
     let compiled = CompiledModel::new_batch(quantized, batch_size).map_err(library_error)?;
+    write_compiled(model_path, output, compiled, visibility, overwrite)
+}
+
+/// Calibration data: a JSON list of feature vectors, or `{"inputs": [...]}`.
+fn read_calibration(path: &Path) -> Result<Vec<Vec<f64>>, CliError> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Samples {
+        List(Vec<Vec<f64>>),
+        Object { inputs: Vec<Vec<f64>> },
+    }
+    match read_json(
+        path,
+        "a JSON list of feature vectors (or {\"inputs\": [[...], ...]})",
+    )? {
+        Samples::List(inputs) | Samples::Object { inputs } => Ok(inputs),
+    }
+}
+
+fn write_compiled(
+    model_path: &Path,
+    output: &Path,
+    compiled: CompiledModel,
+    visibility: VisibilitySettings,
+    overwrite: &Overwrite,
+) -> Result<(), CliError> {
+    let compiled = compiled
+        .replan(visibility)
+        .map_err(|e| CliError::usage(e.to_string()))?;
     let file = CompiledFile::new(compiled);
     write_output(output, file.to_json().as_bytes(), overwrite)?;
     println!(
-        "compiled {} -> {}: k = {}, {} parameters, model digest {}",
+        "compiled {} -> {}: k = {}, {} parameters, inputs {} / weights {} / outputs {}, model digest {}",
         model_path.display(),
         output.display(),
         file.compiled.k(),
         file.compiled.model().parameter_count(),
+        visibility.inputs,
+        visibility.weights,
+        visibility.outputs,
         file.digest
     );
+    if visibility.weights == crate::Visibility::Hashed {
+        println!(
+            "model commitment (Poseidon; publish it, proofs carry it): 0x{}",
+            hex::encode(file.compiled.weight_commitment())
+        );
+    }
     Ok(())
 }
 
@@ -383,11 +459,25 @@ fn info(compiled_path: &Path) -> Result<(), CliError> {
     );
     println!("lookups           {}", stats.lookups);
     println!("parameters        {}", stats.parameters);
+    let visibility = file.compiled.visibility();
+    println!(
+        "visibility        inputs {} / weights {} / outputs {}",
+        visibility.inputs, visibility.weights, visibility.outputs
+    );
+    if stats.hash_rows > 0 {
+        println!("  Poseidon rows   {}", stats.hash_rows);
+    }
     println!(
         "public instances  {}",
-        1 + file.compiled.batch_size() * (model.input_size() + model.output_size())
+        file.compiled.layout().instance_len()
     );
     println!("batch size        {}", file.compiled.batch_size());
+    if let Some(range) = file.compiled.input_range() {
+        let bounds: Vec<String> = (0..range.len())
+            .map(|i| format!("[{}, {}]", range.lo()[i], range.hi()[i]))
+            .collect();
+        println!("input range       {} (calibrated)", bounds.join(" "));
+    }
     Ok(())
 }
 

@@ -101,16 +101,89 @@ pub struct Overwrite {
     pub force: bool,
 }
 
+/// Visibility options of `compile`: who sees the inputs, the weights and the outputs.
+#[derive(Debug, Args)]
+pub struct VisibilityArgs {
+    /// Input features: `public` (public inputs of the proof), `private`, or `hashed` (one
+    /// Poseidon commitment is public).
+    #[arg(long, default_value = "public", value_parser = parse_visibility)]
+    pub inputs: crate::Visibility,
+    /// Weights and biases: `fixed` (in the verifying key), `public`, `private`, or `hashed`
+    /// (the key holds no weights; proofs carry a commitment to them: a private model).
+    #[arg(long, default_value = "fixed", value_parser = parse_visibility)]
+    pub weights: crate::Visibility,
+    /// Outputs: `public`, `private` or `hashed`.
+    #[arg(long, default_value = "public", value_parser = parse_visibility)]
+    pub outputs: crate::Visibility,
+}
+
+impl VisibilityArgs {
+    /// The settings these flags give.
+    pub fn settings(&self) -> crate::VisibilitySettings {
+        crate::VisibilitySettings {
+            inputs: self.inputs,
+            weights: self.weights,
+            outputs: self.outputs,
+        }
+    }
+}
+
+fn parse_visibility(s: &str) -> Result<crate::Visibility, String> {
+    use crate::Visibility;
+    [
+        Visibility::Public,
+        Visibility::Private,
+        Visibility::Hashed,
+        Visibility::Fixed,
+    ]
+    .into_iter()
+    .find(|v| v.name() == s)
+    .ok_or_else(|| format!("`{s}` is not `public`, `private`, `hashed` or `fixed`"))
+}
+
+/// Calibration options of `compile`.
+#[derive(Debug, Args)]
+pub struct CalibrationArgs {
+    /// Calibration data: a JSON list of feature vectors, or {"inputs": [[...], ...]}.
+    #[arg(long)]
+    pub calibration: Option<PathBuf>,
+    /// Choose the fixed point from the calibration data: `resources` (smallest k within the
+    /// tolerance) or `accuracy` (largest scale that fits).
+    #[arg(
+        long,
+        requires = "calibration",
+        conflicts_with_all = ["scale_bits", "activation_bits"],
+        value_parser = parse_objective
+    )]
+    pub objective: Option<crate::calibrate::Objective>,
+    /// Largest acceptable max |output error| for `--objective resources` (default: 1% of
+    /// the largest |output| on the calibration data).
+    #[arg(long, requires = "objective")]
+    pub tolerance: Option<f64>,
+}
+
+fn parse_objective(s: &str) -> Result<crate::calibrate::Objective, String> {
+    match s {
+        "resources" => Ok(crate::calibrate::Objective::Resources),
+        "accuracy" => Ok(crate::calibrate::Objective::Accuracy),
+        _ => Err(format!("`{s}` is not `resources` or `accuracy`")),
+    }
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Quantize a float model (zkmlp-mlp JSON) and plan its circuit.
+    /// Quantize a float model (zkmlp-mlp JSON or ONNX) and plan its circuit.
     ///
     /// With --calibration (a JSON list of feature vectors) it also reports the quantization
-    /// error and fails if any sample overflows the fixed-point range.
+    /// error and fails if any sample overflows the fixed-point range. With --objective too,
+    /// it chooses --scale-bits and --activation-bits itself from the samples, prints the
+    /// calibration summary, and records the calibrated input range in the compiled file:
+    /// `prove` then refuses features outside it.
     #[command(after_help = EXIT_CODES)]
     Compile {
-        /// The float model (JSON, format "zkmlp-mlp").
+        /// The float model: JSON (format "zkmlp-mlp"), or ONNX (`.onnx`, or sniffed: JSON
+        /// starts with `{`).
         model: PathBuf,
         /// The compiled-circuit file to write.
         #[arg(long, short)]
@@ -121,12 +194,15 @@ pub enum Command {
         /// Signed bit width of every input and activation.
         #[arg(long, default_value_t = 24)]
         activation_bits: u32,
-        /// Calibration data: a JSON list of feature vectors.
-        #[arg(long)]
-        calibration: Option<PathBuf>,
+        #[allow(missing_docs)] // flattened: `--calibration`, `--objective`, `--tolerance`
+        #[command(flatten)]
+        calibration: CalibrationArgs,
         /// Inferences proven per proof (one circuit holding this many copies of the model).
         #[arg(long, default_value_t = 1)]
         batch_size: usize,
+        #[allow(missing_docs)] // flattened: `--inputs`, `--weights`, `--outputs`
+        #[command(flatten)]
+        visibility: VisibilityArgs,
         #[allow(missing_docs)] // flattened: `--force`
         #[command(flatten)]
         overwrite: Overwrite,

@@ -9,7 +9,7 @@ use halo2_proofs::halo2curves::bn256::Fr;
 use snark_verifier_sdk::snark_verifier::loader::evm::{modulus, U256};
 use zkmlp_circuits::field::i128_to_field;
 
-use crate::proof::{binding_from_field, Proof};
+use crate::proof::{binding_from_field, InstanceEntry, Proof};
 
 /// One 256-bit EVM word, big-endian.
 pub type Word = [u8; 32];
@@ -24,11 +24,19 @@ pub fn signed_word(value: i64) -> Word {
     binding_from_field(i128_to_field(value.into()))
 }
 
-/// The public instances of `proof` in verifier order: binding, features, outputs.
+/// The public instances of `proof` in verifier order (see [`PublicInputs::entries`]):
+/// the binding, then features, weights and outputs or their commitments.
+///
+/// [`PublicInputs::entries`]: crate::proof::PublicInputs::entries
 pub fn instance_words(proof: &Proof) -> Vec<Word> {
-    let public = &proof.public_inputs;
-    std::iter::once(public.binding)
-        .chain(public.values().map(signed_word))
+    proof
+        .public_inputs
+        .entries()
+        .into_iter()
+        .map(|entry| match entry {
+            InstanceEntry::Value(v) => signed_word(v),
+            InstanceEntry::Element(bytes) => bytes,
+        })
         .collect()
 }
 
@@ -74,6 +82,7 @@ mod tests {
                 binding: [1; 32],
                 features: vec![3, -1],
                 outputs: vec![5],
+                ..PublicInputs::default()
             },
             scale_bits: 12,
         };

@@ -56,7 +56,7 @@ impl SolidityVerifier {
     /// [`EvmError::Codegen`] if snark-verifier fails on this key or its output does not have
     /// the expected shape.
     pub fn generate(vk: &VerifyingKey) -> Result<Self, EvmError> {
-        let num_instances = 1 + vk.input_size() + vk.output_size();
+        let num_instances = vk.instance_len();
         let raw = catch_unwind(AssertUnwindSafe(|| snark_verifier_code(vk, num_instances)))
             .map_err(|_| {
                 EvmError::Codegen("snark-verifier panicked while generating the verifier".into())
@@ -74,7 +74,7 @@ impl SolidityVerifier {
         &self.source
     }
 
-    /// Number of public instances the verifier reads: `1 + input_size + output_size`.
+    /// Number of public instances the verifier reads ([`VerifyingKey::instance_len`]).
     pub fn num_instances(&self) -> usize {
         self.num_instances
     }

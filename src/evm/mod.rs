@@ -49,8 +49,9 @@ pub use error::EvmError;
 pub use executor::{Address, CallOutcome, CallStatus, EventLog, LocalEvm, TX_GAS_LIMIT};
 pub use oracle::{
     address_word, constructor_args, decode_uint, encode_submit_valuation, keccak256, nft_binding,
-    price_wei, selector, submit_valuation_calldata, uint_word, valuation_event_topic,
-    valuation_wei_calldata, ORACLE_CONTRACT, ORACLE_SOURCE,
+    pinned_constructor_args, price_wei, selector, submit_valuation_calldata, uint_word,
+    valuation_event_topic, valuation_wei_calldata, weight_commitment_index, ORACLE_CONTRACT,
+    ORACLE_SOURCE,
 };
 pub use solc::{CompiledContract, Optimizer, Solc, EIP170_CODE_SIZE_LIMIT};
 

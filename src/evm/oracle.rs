@@ -54,14 +54,43 @@ pub fn nft_binding(collection: [u8; 20], token_id: [u8; 32]) -> Binding {
 }
 
 /// ABI-encoded constructor arguments `(address verifier, uint256 numInstances, uint8
-/// scaleBits)`.
+/// scaleBits, uint256 commitmentIndex, uint256 modelCommitment)` for a verifier whose weights
+/// are fixed in it (no model commitment to pin).
 pub fn constructor_args(verifier: Address, num_instances: usize, scale_bits: u8) -> Vec<u8> {
+    pinned_constructor_args(verifier, num_instances, scale_bits, None)
+}
+
+/// ABI-encoded constructor arguments pinning a private model: `model` is the position of the
+/// weight commitment among the instances and the published commitment
+/// ([`crate::CompiledModel::weight_commitment`]); `None` pins nothing.
+pub fn pinned_constructor_args(
+    verifier: Address,
+    num_instances: usize,
+    scale_bits: u8,
+    model: Option<(usize, Binding)>,
+) -> Vec<u8> {
+    let (index, commitment) = model.unwrap_or((0, [0; 32]));
     [
         address_word(&verifier),
         uint_word(num_instances as u64),
         uint_word(scale_bits.into()),
+        uint_word(index as u64),
+        commitment,
     ]
     .concat()
+}
+
+/// Position of the weight commitment among the public instances of `vk`, when its weights
+/// are hashed: after the binding and the inputs (their values or their commitment).
+pub fn weight_commitment_index(vk: &crate::VerifyingKey) -> Option<usize> {
+    use zkmlp_circuits::Visibility;
+    let v = vk.visibility();
+    let inputs = match v.inputs {
+        Visibility::Public => vk.input_size(),
+        Visibility::Hashed => 1,
+        Visibility::Private | Visibility::Fixed => 0,
+    };
+    (v.weights == Visibility::Hashed).then_some(1 + inputs)
 }
 
 /// Calldata of `submitValuation(collection, tokenId, instances, proof)` with the instances
