@@ -12,8 +12,9 @@
 //! | `Add` | a constant bias added to the preceding dense layer |
 //! | `BatchNormalization` | inference mode, folded into the preceding dense layer: `s = gamma / sqrt(var + eps)`, `W' = s W`, `b' = s (b - mean) + beta` |
 //! | `Relu` | the preceding dense layer's activation (a dense layer not followed by one gets identity) |
-//! | `Flatten`, `Reshape` | to a `[batch, features]` vector (row-major, so the order is kept) |
+//! | `Flatten` (`axis = 1`), `Reshape` | to a `[batch, features]` vector (row-major, so the order is kept) |
 //! | `Identity` | nothing |
+//! | `Cast` | nothing, when it casts to `float` or `double` (skl2onnx starts with one) |
 //! | `Constant` | weights (alone or through `Identity`, `Reshape`, `Flatten`) |
 //!
 //! Every other operator is [`OnnxError::UnsupportedOp`]. The input may have a symbolic batch
@@ -42,7 +43,7 @@ use crate::model::{Activation, DenseLayer, Mlp, ModelError};
 
 /// The operators [`load_onnx_bytes`] accepts, as named in [`OnnxError::UnsupportedOp`].
 pub const SUPPORTED_OPS: &str =
-    "Gemm, MatMul, Add, Relu, Flatten, Reshape, Identity, BatchNormalization, Constant";
+    "Gemm, MatMul, Add, Relu, Flatten, Reshape, Identity, Cast, BatchNormalization, Constant";
 
 /// Most elements one tensor (or the input) may have.
 const MAX_ELEMENTS: u64 = 1 << 26;
@@ -144,6 +145,14 @@ pub enum OnnxError {
     /// A constant tensor exceeds the size limit or its dimensions are invalid.
     #[error("tensor {0:?} is too large or has invalid dimensions")]
     TensorSize(String),
+    /// A constant tensor's element type is not a number (string, complex, bfloat16...).
+    #[error("tensor {name:?} has unsupported ONNX element type {data_type}")]
+    TensorType {
+        /// Tensor name.
+        name: String,
+        /// ONNX `TensorProto.DataType` code.
+        data_type: i32,
+    },
     /// A weight or bias is NaN or infinite.
     #[error("node {node:?}: input {input:?} has a non-finite value")]
     NonFinite {
@@ -252,12 +261,15 @@ fn precheck(graph: &pb::GraphProto) -> Result<Plan, OnnxError> {
             });
         }
         // Attributes that change the meaning, checked before tract infers shapes from them.
-        for (op, attribute, allowed) in [
-            ("Gemm", "transA", &[0][..]),
-            ("Gemm", "transB", &[0, 1]),
-            ("BatchNormalization", "training_mode", &[0]),
+        for (op, attribute, default, allowed) in [
+            ("Gemm", "transA", 0, &[0][..]),
+            ("Gemm", "transB", 0, &[0, 1]),
+            ("BatchNormalization", "training_mode", 0, &[0]),
+            ("Flatten", "axis", 1, &[1]),
+            // Casts to float (1) or double (11) only: the model computes in floats anyway.
+            ("Cast", "to", 0, &[ONNX_FLOAT as i64, ONNX_DOUBLE as i64]),
         ] {
-            let value = int_attr(node, attribute, 0);
+            let value = int_attr(node, attribute, default);
             if node.op_type == op && !allowed.contains(&value) {
                 return Err(attr_error(node, attribute, value));
             }
@@ -302,7 +314,7 @@ fn precheck(graph: &pb::GraphProto) -> Result<Plan, OnnxError> {
             || graph.initializer.iter().any(|t| &t.name == name)
             || graph.node.iter().any(|n| n.output.contains(name))
     };
-    if !defined(&output.name) {
+    if output.name.is_empty() || !defined(&output.name) {
         return Err(unsupported(&output.name, "the graph output is not defined"));
     }
     let tensor_type = match input.r#type.as_ref().and_then(|t| t.value.as_ref()) {
@@ -349,7 +361,8 @@ fn precheck(graph: &pb::GraphProto) -> Result<Plan, OnnxError> {
     })
 }
 
-/// Refuses external data and tensors over [`MAX_ELEMENTS`] or with negative dimensions.
+/// Refuses external data, tensors over [`MAX_ELEMENTS`] or with negative dimensions, and
+/// non-numeric element types.
 fn check_tensor(t: &pb::TensorProto) -> Result<(), OnnxError> {
     if t.data_location == Some(DataLocation::External as i32) || !t.external_data.is_empty() {
         return Err(OnnxError::ExternalData(t.name.clone()));
@@ -359,6 +372,14 @@ fn check_tensor(t: &pb::TensorProto) -> Result<(), OnnxError> {
     });
     if elements.is_none_or(|n| n > MAX_ELEMENTS) {
         return Err(OnnxError::TensorSize(t.name.clone()));
+    }
+    // Integers, booleans and floats of 16, 32 and 64 bits (tract cannot load the others).
+    if !matches!(t.data_type, 1..=7 | 9..=13) {
+        let name = t.name.clone();
+        return Err(OnnxError::TensorType {
+            name,
+            data_type: t.data_type,
+        });
     }
     Ok(())
 }
@@ -435,16 +456,10 @@ impl Walker<'_> {
             let first_is_current = node.input.first() == Some(&current);
             match node.op_type.as_str() {
                 "Identity" => {}
+                "Cast" if first_is_current => {}
                 "Flatten" | "Reshape" => {
                     if !first_is_current {
                         return Err(unsupported(&node.name, "reshapes a constant by the input"));
-                    }
-                    if node.op_type == "Flatten" {
-                        let rank = self.shape(&current)?.len() as i64;
-                        let axis = int_attr(node, "axis", 1);
-                        if axis != 1 && axis != 1 - rank {
-                            return Err(attr_error(node, "axis", axis));
-                        }
                     }
                     let shape = self.shape(output)?;
                     if shape != [1, width] {

@@ -55,12 +55,7 @@ fn input_shape(name: &str) -> Vec<usize> {
 fn supported_fixtures_match_tract_execution() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
     for name in SUPPORTED {
-        let model = match load_onnx(fixture(name)) {
-            Ok(model) => model,
-            // skl2onnx starts with a Cast, outside the supported list (see skl_mlp test).
-            Err(OnnxError::UnsupportedOp { .. }) if name == "skl_mlp.onnx" => continue,
-            Err(e) => panic!("{name}: {e}"),
-        };
+        let model = load_onnx(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let shape = input_shape(name);
         assert_eq!(
             model.input_size(),
@@ -87,9 +82,7 @@ fn supported_fixtures_match_tract_execution() {
 #[test]
 fn fixtures_match_onnxruntime_reference_outputs() {
     for name in SUPPORTED {
-        let Ok(model) = load_onnx(fixture(name)) else {
-            continue;
-        };
+        let model = load_onnx(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let json = std::fs::read_to_string(fixture(name).with_extension("json")).unwrap();
         let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
         let vectors =
@@ -163,15 +156,18 @@ fn batch_norm_is_folded_into_the_linear_layer() {
 }
 
 #[test]
-fn skl_mlp_is_reported_as_unsupported_cast() {
-    // skl2onnx emits Cast(to = float) before the first MatMul; Cast is not in the list.
-    match load_onnx(fixture("skl_mlp.onnx")) {
-        Err(e @ OnnxError::UnsupportedOp { .. }) => {
-            let text = e.to_string();
-            assert!(text.contains("Cast"), "{text}");
-        }
-        other => panic!("expected UnsupportedOp(Cast), got {other:?}"),
-    }
+fn skl_mlp_imports_through_its_leading_cast() {
+    // skl2onnx emits Cast(to = float) before the first MatMul: a no-op for a float model.
+    let model = load_onnx(fixture("skl_mlp.onnx")).unwrap();
+    let sizes: Vec<usize> = std::iter::once(model.input_size())
+        .chain(model.layers.iter().map(|l| l.output_size()))
+        .collect();
+    assert_eq!(sizes, [6, 12, 8, 1]);
+    let activations: Vec<Activation> = model.layers.iter().map(|l| l.activation).collect();
+    assert_eq!(
+        activations,
+        [Activation::Relu, Activation::Relu, Activation::Identity]
+    );
 }
 
 #[test]
@@ -374,6 +370,27 @@ mod hand_built {
         let w = || tensor("w", &[2, 3], &[1.0; 6]);
         let cases: Vec<(&str, Vec<u8>, Expected)> = vec![
             (
+                "Cast to an integer type",
+                build(
+                    vec![
+                        node("Cast", &["x"], "c", &[("to", 7)]),
+                        node("Gemm", &["c", "w"], "y", &[]),
+                    ],
+                    x(),
+                    &["y"],
+                    vec![tensor("w", &[3, 2], &[1.0; 6])],
+                ),
+                |e| {
+                    matches!(
+                        e,
+                        OnnxError::UnsupportedAttribute {
+                            attribute: "to",
+                            ..
+                        }
+                    )
+                },
+            ),
+            (
                 "transA",
                 build(
                     vec![node("Gemm", &["x", "w"], "y", &[("transA", 1)])],
@@ -504,6 +521,50 @@ mod hand_built {
                     vec![tensor("w", &[1 << 40, 1 << 40], &[])],
                 ),
                 |e| matches!(e, OnnxError::TensorSize(_)),
+            ),
+            (
+                // Found by the parse_onnx fuzz target: tract panics on it.
+                "undefined graph output",
+                build(vec![], x(), &["nowhere"], vec![]),
+                |e| matches!(e, OnnxError::UnsupportedGraph { node, .. } if node == "nowhere"),
+            ),
+            (
+                "empty graph output name (also found by fuzzing)",
+                build(vec![], x(), &[""], vec![]),
+                |e| matches!(e, OnnxError::UnsupportedGraph { node, .. } if node.is_empty()),
+            ),
+            (
+                "Flatten with axis 2",
+                build(
+                    vec![node("Flatten", &["x"], "y", &[("axis", 2)])],
+                    x(),
+                    &["y"],
+                    vec![],
+                ),
+                |e| {
+                    matches!(
+                        e,
+                        OnnxError::UnsupportedAttribute {
+                            attribute: "axis",
+                            ..
+                        }
+                    )
+                },
+            ),
+            (
+                "string weights",
+                build(
+                    vec![node("Gemm", &["x", "w"], "y", &[("transB", 1)])],
+                    x(),
+                    &["y"],
+                    vec![pb::TensorProto {
+                        data_type: 8,
+                        raw_data: vec![0; 6],
+                        float_data: vec![],
+                        ..w()
+                    }],
+                ),
+                |e| matches!(e, OnnxError::TensorType { data_type: 8, .. }),
             ),
             (
                 "custom domain",

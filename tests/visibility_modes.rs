@@ -207,3 +207,30 @@ fn key_and_compiled_files_keep_the_visibility() {
     let proof = pk.prove(&features()).expect("proves");
     zkmlp::verify(&vk, &proof).expect("the re-read key verifies");
 }
+
+#[test]
+fn a_batch_commits_to_all_its_outputs_in_one_hash() {
+    let visibility = settings(Visibility::Public, Visibility::Fixed, Visibility::Hashed);
+    let compiled = CompiledModel::with_visibility(model(7), 3, visibility).expect("compiles");
+    // Unsafe, for testing: a seeded setup.
+    let srs = Srs::unsafe_setup_for_testing(compiled.k(), 5);
+    let pk = ProvingKey::generate(&srs, &compiled).expect("keygen");
+    let items = vec![
+        features(),
+        vec![1.0, 0.5, -0.5, 0.25],
+        vec![-1.5, 0.0, 1.0, 0.5],
+    ];
+    let proof = pk.prove_items(&items, [0; 32]).expect("proves");
+    zkmlp::verify(pk.verifying_key(), &proof).expect("valid");
+    let mut outputs = Vec::new();
+    for item in &items {
+        let input = quantize_input(MlpParams::default(), item).expect("in range");
+        outputs.extend(zkmlp::quantize::reference_forward(pk.model().model(), &input).unwrap());
+    }
+    assert!(proof.public_inputs.outputs.is_empty());
+    assert_eq!(pk.verifying_key().instance_len(), 1 + 3 * 4 + 1);
+    assert_eq!(
+        proof.public_inputs.commitments.outputs,
+        Some(pk.model().output_commitment(&outputs))
+    );
+}
