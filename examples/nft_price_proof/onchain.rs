@@ -33,9 +33,10 @@ pub fn run_onchain(
     if proof.public_inputs.binding != nft_binding(collection, token_id) {
         return Err("the proof is not bound to this NFT: prove it with `prove_bound(features, nft_binding(collection, token_id))`".into());
     }
-    let out_dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target/nft_price_proof")
-        .join(label);
+    let mut out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/nft_price_proof");
+    if !label.is_empty() {
+        out_dir.push(label);
+    }
     fs::create_dir_all(&out_dir)?;
 
     let solc = Solc::default();
