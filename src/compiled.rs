@@ -136,13 +136,7 @@ impl CompiledModel {
     /// elements at the circuit's bit-widths (see `zkmlp_circuits::chips::pack`) and hashed
     /// with Poseidon (`zkmlp_circuits::chips::poseidon`).
     pub fn weight_commitment(&self) -> Binding {
-        let model = self.model();
-        let weights: Vec<i64> = model
-            .layers
-            .iter()
-            .flat_map(|l| l.weights.iter().flatten().copied())
-            .collect();
-        let biases: Vec<i64> = model.layers.iter().flat_map(|l| l.biases.clone()).collect();
+        let (weights, biases) = self.model().flat_parameters();
         let bits = |stored: u32, values: &[i64]| {
             if stored == 0 {
                 signed_bits(values)

@@ -11,7 +11,7 @@ use halo2_proofs::{
     plonk::{self, keygen_pk, keygen_vk},
     poly::kzg::commitment::ParamsKZG,
 };
-use zkmlp_circuits::{MlpCircuit, MlpParams, Visibility, VisibilitySettings};
+use zkmlp_circuits::{MlpCircuit, MlpParams, VisibilitySettings};
 
 use crate::{
     compiled::CompiledModel,
@@ -72,15 +72,10 @@ impl VerifyingKey {
     /// Length of the public instance: the binding, then for inputs, weights and outputs their
     /// values if public, one commitment if hashed, nothing otherwise.
     pub fn instance_len(&self) -> usize {
-        let part = |visibility: Visibility, count: usize| match visibility {
-            Visibility::Public => count,
-            Visibility::Hashed => 1,
-            Visibility::Private | Visibility::Fixed => 0,
-        };
         let v = self.visibility;
-        1 + part(v.inputs, self.input_size)
-            + part(v.weights, self.parameter_count)
-            + part(v.outputs, self.output_size)
+        1 + v.inputs.instance_entries(self.input_size)
+            + v.weights.instance_entries(self.parameter_count)
+            + v.outputs.instance_entries(self.output_size)
     }
 
     /// Number of outputs (for a batch circuit, all items' together).

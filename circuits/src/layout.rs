@@ -332,9 +332,8 @@ impl MlpLayout {
         }
         let witnessed = visibility.weights_are_witnessed();
         let (weight_bits, bias_bits) = if witnessed {
-            let weights = model.layers.iter().flat_map(|l| l.weights.iter().flatten());
-            let biases = model.layers.iter().flat_map(|l| &l.biases);
-            (signed_bits(weights), signed_bits(biases))
+            let (weights, biases) = model.flat_parameters();
+            (signed_bits(&weights), signed_bits(&biases))
         } else {
             (0, 0)
         };

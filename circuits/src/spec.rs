@@ -136,6 +136,14 @@ impl QuantizedMlp {
             .sum()
     }
 
+    /// Every weight (layer by layer, row-major), then every bias (layer by layer): the order
+    /// in which witnessed parameters are listed, packed and committed to.
+    pub fn flat_parameters(&self) -> (Vec<i64>, Vec<i64>) {
+        let weights = self.layers.iter().flat_map(|l| l.weights.iter().flatten());
+        let biases = self.layers.iter().flat_map(|l| &l.biases);
+        (weights.copied().collect(), biases.copied().collect())
+    }
+
     /// Checks parameters, shapes and magnitudes (see [`MAX_PARAMETER_MAGNITUDE`]).
     ///
     /// # Errors
@@ -294,6 +302,16 @@ pub enum Visibility {
 }
 
 impl Visibility {
+    /// Public-instance entries a part of `count` values takes: all of them if public, one
+    /// commitment if hashed, none if private or fixed.
+    pub fn instance_entries(self, count: usize) -> usize {
+        match self {
+            Self::Public => count,
+            Self::Hashed => 1,
+            Self::Private | Self::Fixed => 0,
+        }
+    }
+
     /// Lower-case name, as the command line spells it.
     pub fn name(self) -> &'static str {
         match self {

@@ -128,11 +128,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "circuit: k = {} ({} rows used: dot lane {}, range lane {}, table {}), {} advice columns, {} lookup",
         stats.k, stats.rows_used, stats.dot_rows, stats.range_rows, stats.table_rows, stats.advice_columns, stats.lookups
     );
-    println!("SRS: UNSAFE seeded setup, for testing only (anyone can forge proofs against it)");
-    let srs = Srs::unsafe_setup_for_testing(compiled.k(), 0x5eed);
-    let keygen_start = Instant::now();
-    let pk = ProvingKey::generate(&srs, &compiled)?;
-    println!("keygen: {:.2?}", keygen_start.elapsed());
+    let pk = keygen_unsafe(&compiled)?;
 
     let mut first_valuation = None;
     for sale in test.iter().take(4) {
@@ -193,13 +189,9 @@ fn private_model(
     let commitment = compiled.weight_commitment();
     println!(
         "published model commitment (Poseidon): 0x{}",
-        hex(&commitment)
+        hex::encode(commitment)
     );
-    println!("SRS: UNSAFE seeded setup, for testing only (anyone can forge proofs against it)");
-    let srs = Srs::unsafe_setup_for_testing(compiled.k(), 0x5eed);
-    let keygen_start = Instant::now();
-    let pk = ProvingKey::generate(&srs, &compiled)?;
-    println!("keygen: {:.2?}", keygen_start.elapsed());
+    let pk = keygen_unsafe(&compiled)?;
     let mut first_proof = None;
     for sale in test.iter().take(2) {
         let features = dataset::model_features(sale);
@@ -258,8 +250,14 @@ fn prove_valuation(
     })
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// Keys from an UNSAFE seeded SRS (labelled as such in the output), with keygen's time.
+fn keygen_unsafe(compiled: &CompiledModel) -> Result<ProvingKey, zkmlp::Error> {
+    println!("SRS: UNSAFE seeded setup, for testing only (anyone can forge proofs against it)");
+    let srs = Srs::unsafe_setup_for_testing(compiled.k(), 0x5eed);
+    let keygen_start = Instant::now();
+    let pk = ProvingKey::generate(&srs, compiled)?;
+    println!("keygen: {:.2?}", keygen_start.elapsed());
+    Ok(pk)
 }
 
 fn shape(model: &Mlp) -> String {

@@ -85,12 +85,7 @@ pub fn pinned_constructor_args(
 pub fn weight_commitment_index(vk: &crate::VerifyingKey) -> Option<usize> {
     use zkmlp_circuits::Visibility;
     let v = vk.visibility();
-    let inputs = match v.inputs {
-        Visibility::Public => vk.input_size(),
-        Visibility::Hashed => 1,
-        Visibility::Private | Visibility::Fixed => 0,
-    };
-    (v.weights == Visibility::Hashed).then_some(1 + inputs)
+    (v.weights == Visibility::Hashed).then_some(1 + v.inputs.instance_entries(vk.input_size()))
 }
 
 /// Calldata of `submitValuation(collection, tokenId, instances, proof)` with the instances
