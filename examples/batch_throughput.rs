@@ -1,37 +1,82 @@
 //! Prints batch-proving throughput for an 8-16-16-1 MLP (the NFT example's shape): one proof
-//! per batch of N inferences, timing the whole `prove_items` call (quantization, parallel
-//! witness generation, proving).
+//! per batch of N inferences, timing the whole proving call (quantization, parallel witness
+//! generation, proving).
 //!
-//! Run with `cargo run --release --example batch_throughput [N ...]` (default: 1 16 64 256).
-//! Each batch is proven twice: on all of rayon's threads, then inside a one-thread rayon pool
-//! (which halo2's own parallelism uses too), and the table gives the speedup.
+//! Run with `cargo run --release --example batch_throughput [--folded] [N ...]` (default:
+//! 1 16 64 256).
+//!
+//! - Default: public features and outputs (`prove_items`); each batch is proven twice, on all
+//!   of rayon's threads, then inside a one-thread rayon pool (which halo2's own parallelism
+//!   uses too), and the table gives the speedup.
+//! - `--folded`: the collection mode of `zkmlp::batch` (hashed features, hashed weights,
+//!   folded outputs: the public instance is `[c, input commitment, weight commitment, D]`
+//!   whatever N), proven once with `prove_batch` and checked with `verify_batch`.
+//!
+//! Every row also gives the circuit's shape from its verifying key: advice, fixed and
+//! instance entries, max gate degree.
 
 use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use zkmlp::{model::Mlp, quantize::quantize, CompiledModel, MlpParams, ProvingKey, Srs};
+use zkmlp::{
+    batch::{verify_batch, BatchItem},
+    model::Mlp,
+    quantize::quantize,
+    CompiledModel, MlpParams, ProvingKey, Srs, Visibility, VisibilitySettings,
+};
+
+/// `advice/fixed/degree` of a key's constraint system.
+fn shape(pk: &ProvingKey) -> String {
+    let cs = pk.verifying_key().halo2().cs();
+    format!(
+        "{}/{}/{}",
+        cs.num_advice_columns(),
+        cs.num_fixed_columns(),
+        cs.degree()
+    )
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .map(|a| a.parse())
-        .collect::<Result<_, _>>()?;
-    let sizes = if sizes.is_empty() {
-        vec![1, 16, 64, 256]
-    } else {
-        sizes
-    };
+    let mut folded = false;
+    let mut sizes: Vec<usize> = Vec::new();
+    for arg in std::env::args().skip(1) {
+        if arg == "--folded" {
+            folded = true;
+        } else {
+            sizes.push(arg.parse()?);
+        }
+    }
+    if sizes.is_empty() {
+        sizes = vec![1, 16, 64, 256];
+    }
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let model = quantize(&Mlp::random(&[8, 16, 16, 1], 7), MlpParams::default())?;
-    println!("threads: {}", rayon::current_num_threads());
+    println!(
+        "threads: {}, mode: {}",
+        rayon::current_num_threads(),
+        if folded {
+            "folded (hashed inputs, hashed weights, folded outputs)"
+        } else {
+            "public inputs and outputs, fixed weights"
+        }
+    );
     let single_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
     println!(
-        "| N | k | W | keygen | prove (whole call) | verify | proof | valuations/min | prove, 1 thread | speedup |"
+        "| N | k | W | advice/fixed/degree | instances | keygen | prove (whole call) | verify | proof | valuations/min | prove, 1 thread | speedup |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for n in sizes {
-        let compiled = CompiledModel::new_batch(model.clone(), n)?;
+        let visibility = if folded {
+            VisibilitySettings {
+                inputs: Visibility::Hashed,
+                weights: Visibility::Hashed,
+                outputs: Visibility::Folded,
+            }
+        } else {
+            VisibilitySettings::default()
+        };
+        let compiled = CompiledModel::with_visibility(model.clone(), n, visibility)?;
         // Unsafe, seeded SRS: for measurement only.
         let srs = Srs::unsafe_setup_for_testing(compiled.k(), 7);
         let start = Instant::now();
@@ -40,26 +85,54 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let items: Vec<Vec<f64>> = (0..n)
             .map(|_| (0..8).map(|_| rng.gen_range(-1.0..1.0)).collect())
             .collect();
-        let start = Instant::now();
-        let proof = pk.prove_items(&items, [0; 32])?;
-        let prove = start.elapsed();
-        let start = Instant::now();
-        zkmlp::verify(pk.verifying_key(), &proof)?;
-        let verify = start.elapsed();
-        let start = Instant::now();
-        single_thread.install(|| pk.prove_items(&items, [0; 32]))?;
-        let prove_one_thread = start.elapsed();
+        let (prove, verify, proof_len, one_thread) = if folded {
+            let batch: Vec<BatchItem> = items
+                .into_iter()
+                .enumerate()
+                .map(|(i, features)| BatchItem {
+                    collection: [0xc0; 20],
+                    token_id: {
+                        let mut id = [0u8; 32];
+                        id[24..].copy_from_slice(&(i as u64).to_be_bytes());
+                        id
+                    },
+                    features,
+                })
+                .collect();
+            let start = Instant::now();
+            let proof = pk.prove_batch(&batch, 1)?;
+            let prove = start.elapsed();
+            let start = Instant::now();
+            verify_batch(pk.verifying_key(), &proof)?;
+            (prove, start.elapsed(), proof.bytes.len(), None)
+        } else {
+            let start = Instant::now();
+            let proof = pk.prove_items(&items, [0; 32])?;
+            let prove = start.elapsed();
+            let start = Instant::now();
+            zkmlp::verify(pk.verifying_key(), &proof)?;
+            let verify = start.elapsed();
+            let start = Instant::now();
+            single_thread.install(|| pk.prove_items(&items, [0; 32]))?;
+            (prove, verify, proof.bytes.len(), Some(start.elapsed()))
+        };
+        let (one, speedup) = match one_thread {
+            Some(t) => (
+                format!("{:.2} s", t.as_secs_f64()),
+                format!("{:.2}x", t.as_secs_f64() / prove.as_secs_f64()),
+            ),
+            None => ("-".into(), "-".into()),
+        };
         println!(
-            "| {n} | {} | {} | {:.2} s | {:.2} s | {:.1} ms | {} B | {:.0} | {:.2} s | {:.2}x |",
+            "| {n} | {} | {} | {} | {} | {:.2} s | {:.2} s | {:.1} ms | {proof_len} B | {:.0} | {one} | {speedup} |",
             compiled.k(),
             compiled.stats().dot_width,
+            shape(&pk),
+            pk.verifying_key().instance_len(),
             keygen.as_secs_f64(),
             prove.as_secs_f64(),
             verify.as_secs_f64() * 1e3,
-            proof.bytes.len(),
             n as f64 * 60.0 / prove.as_secs_f64(),
-            prove_one_thread.as_secs_f64(),
-            prove_one_thread.as_secs_f64() / prove.as_secs_f64()
         );
     }
     Ok(())
