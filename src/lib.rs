@@ -27,7 +27,8 @@
 //! exports into the float MLP), [`quantize`] (fixed point and the integer reference
 //! forward pass), [`calibrate`] (fixed-point parameters chosen from samples, with sound
 //! activation bounds over the calibrated input range), [`compiled`] (circuit layout),
-//! [`keys`], [`prover`], [`verifier`], [`evm`] (Solidity verifier, calldata, oracle,
+//! [`keys`], [`prover`], [`verifier`], [`pin`] (checks that a key and a proof belong to a
+//! given model), [`evm`] (Solidity verifier, calldata, oracle,
 //! in-process EVM).
 //! The constraints themselves live in the `zkmlp-circuits` crate.
 #![deny(missing_docs)]
@@ -41,6 +42,7 @@ pub mod evm;
 pub mod keys;
 pub mod model;
 pub mod onnx;
+pub mod pin;
 pub mod proof;
 pub mod prover;
 pub mod quantize;
@@ -51,6 +53,7 @@ pub mod verifier;
 pub use compiled::{CircuitStats, CompiledModel};
 pub use error::{Error, Result};
 pub use keys::{keygen, ProvingKey, VerifyingKey};
+pub use pin::{verify_pinned, ModelPin, PinError};
 pub use proof::{Binding, Proof, PublicInputs};
 pub use prover::prove;
 pub use srs::Srs;

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# The zkmlp command line against the library, on the same machine, in the same run.
+#
+#   bash scripts/bench_cli.sh                 # 48-384-1 and 1024-512-1
+#   bash scripts/bench_cli.sh --only small    # 48-384-1 only
+#   bash scripts/bench_cli.sh --ptau20        # also convert a k = 20 .ptau (minutes)
+#
+# For each MLP (random weights, numpy-free, seed 7): the library's prove call, timed inside
+# the process by `examples/run_model` (which also reports keygen and verify), then the
+# whole `zkmlp` processes: `srs gen-unsafe`, `compile`, `setup`, `prove`, `verify`,
+# `verify --model`. For 48-384-1 also `setup` from a k = 16 SRS file, and from a k = 16
+# snarkjs .ptau (written by `examples/unsafe_ptau`), and `srs from-ptau` of that file.
+# Every SRS here is UNSAFE (seeded): for timing only. Wall times of whole processes,
+# one run each; the 1024-512-1 model is proven twice in all (library, then CLI).
+# The table goes to stdout and target/bench-cli/table.md.
+set -euo pipefail
+
+ONLY=all
+PTAU20=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --only) ONLY="$2"; shift 2 ;;
+        --ptau20) PTAU20=1; shift ;;
+        *) echo "usage: $0 [--only small|large] [--ptau20]" >&2; exit 2 ;;
+    esac
+done
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+cargo build --release --quiet --bin zkmlp --example run_model --example unsafe_ptau
+WORK="$ROOT/target/bench-cli"
+rm -rf "$WORK"
+mkdir -p "$WORK"
+
+export ROOT WORK ONLY PTAU20
+python3 - <<'PY'
+import json, os, random, subprocess, time
+
+root, work = os.environ["ROOT"], os.environ["WORK"]
+only, ptau20 = os.environ["ONLY"], os.environ["PTAU20"] == "1"
+zkmlp = os.path.join(root, "target/release/zkmlp")
+examples = os.path.join(root, "target/release/examples")
+rows = []
+
+def run(args, label):
+    """Runs a command in the work directory; returns its wall time in seconds."""
+    start = time.perf_counter()
+    done = subprocess.run(args, cwd=work, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{label} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return elapsed, done.stdout
+
+def model(name, sizes, seed=7):
+    rng = random.Random(seed)
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+        scale = 1 / n_in ** 0.5
+        layers.append({
+            "weights": [[rng.gauss(0, scale) for _ in range(n_in)] for _ in range(n_out)],
+            "biases": [rng.gauss(0, 0.1) for _ in range(n_out)],
+            "activation": "relu" if i + 2 < len(sizes) else "identity",
+        })
+    with open(os.path.join(work, f"{name}.json"), "w") as f:
+        json.dump({"format": "zkmlp-mlp", "version": 1, "layers": layers}, f)
+    features = [rng.uniform(-1, 1) for _ in range(sizes[0])]
+    with open(os.path.join(work, f"{name}-features.json"), "w") as f:
+        json.dump(features, f)
+    with open(os.path.join(work, f"{name}-inputs.json"), "w") as f:
+        json.dump([features], f)
+
+def row(what, command, seconds, note=""):
+    rows.append((what, command, f"{seconds:.2f}", note))
+    print(f"{what:<48} {seconds:8.2f} s  {note}", flush=True)
+
+def bench(name, sizes, extra):
+    model(name, sizes)
+    _, out = run([os.path.join(examples, "run_model"), f"{name}.json", f"{name}-inputs.json"], "run_model")
+    lib = json.loads(out.strip().splitlines()[-1])
+    k = lib["k"]
+    row(f"{name}: library keygen (k = {k})", "examples/run_model", lib["keygen_s"])
+    row(f"{name}: library prove call", "examples/run_model", lib["prove_s"])
+    row(f"{name}: library verify call", "examples/run_model", lib["verify_ms"] / 1e3)
+    t, _ = run([zkmlp, "srs", "gen-unsafe", "--k", str(k), "--seed", "7", "-o", f"{name}-k{k}.srs"], "gen-unsafe")
+    row(f"{name}: zkmlp srs gen-unsafe --k {k}", "zkmlp srs gen-unsafe", t, "UNSAFE")
+    t, _ = run([zkmlp, "compile", f"{name}.json", "-o", f"{name}.zkc"], "compile")
+    row(f"{name}: zkmlp compile", "zkmlp compile", t)
+    t, _ = run([zkmlp, "setup", f"{name}.zkc", "--srs", f"{name}-k{k}.srs", "--pk", f"{name}.pk",
+                "--vk", f"{name}.vk", "--allow-unsafe-srs"], "setup")
+    row(f"{name}: zkmlp setup (SRS of k = {k})", "zkmlp setup", t)
+    t, _ = run([zkmlp, "prove", f"{name}.zkc", "--pk", f"{name}.pk", f"{name}-features.json",
+                "-o", f"{name}-proof.json", "--allow-unsafe-srs"], "prove")
+    row(f"{name}: zkmlp prove (whole process)", "zkmlp prove", t,
+        f"{t / lib['prove_s']:.2f}x the library's prove call")
+    t, _ = run([zkmlp, "verify", "--vk", f"{name}.vk", f"{name}-proof.json"], "verify")
+    row(f"{name}: zkmlp verify (whole process)", "zkmlp verify", t)
+    t, _ = run([zkmlp, "verify", "--vk", f"{name}.vk", f"{name}-proof.json", "--model", f"{name}.zkc"], "verify --model")
+    row(f"{name}: zkmlp verify --model (regenerates the key)", "zkmlp verify --model", t)
+    for path in [f"{name}.pk", f"{name}.vk"]:
+        size = os.path.getsize(os.path.join(work, path))
+        print(f"  {path}: {size / 2**20:.1f} MiB")
+    extra(name, k)
+
+def small_extra(name, k):
+    t, _ = run([zkmlp, "srs", "gen-unsafe", "--k", "16", "--seed", "7", "-o", "k16.srs"], "gen-unsafe 16")
+    row("zkmlp srs gen-unsafe --k 16", "zkmlp srs gen-unsafe", t, "UNSAFE")
+    t, _ = run([zkmlp, "setup", f"{name}.zkc", "--srs", "k16.srs", "--pk", "a.pk", "--vk", "a.vk",
+                "--allow-unsafe-srs"], "setup k16")
+    row(f"{name}: zkmlp setup from a k = 16 SRS file", "zkmlp setup --srs k16.srs", t)
+    t, _ = run([zkmlp, "srs", "info", "k16.srs"], "srs info")
+    row("zkmlp srs info (k = 16: pairing + Lagrange checks)", "zkmlp srs info", t)
+    t, _ = run([os.path.join(examples, "unsafe_ptau"), "16", "7", "k16.ptau"], "unsafe_ptau")
+    row("write a k = 16 snarkjs .ptau (examples/unsafe_ptau)", "examples/unsafe_ptau", t, "UNSAFE")
+    t, _ = run([zkmlp, "srs", "from-ptau", "k16.ptau", "-o", "k16-ptau.srs"], "from-ptau")
+    row("zkmlp srs from-ptau (k = 16, all powers)", "zkmlp srs from-ptau", t)
+    t, _ = run([zkmlp, "setup", f"{name}.zkc", "--srs", "k16.ptau", "--pk", "b.pk", "--vk", "b.vk"], "setup ptau")
+    row(f"{name}: zkmlp setup --srs k16.ptau (direct)", "zkmlp setup --srs k16.ptau", t)
+    t, _ = run([zkmlp, "setup", f"{name}.zkc", "--srs", "k16-ptau.srs", "--pk", "c.pk", "--vk", "c.vk"], "setup converted")
+    row(f"{name}: zkmlp setup --srs (converted k = 16 file)", "zkmlp setup", t)
+    if ptau20:
+        t, _ = run([os.path.join(examples, "unsafe_ptau"), "20", "7", "k20.ptau"], "unsafe_ptau 20")
+        row("write a k = 20 snarkjs .ptau (examples/unsafe_ptau)", "examples/unsafe_ptau", t, "UNSAFE")
+        t, _ = run([zkmlp, "srs", "from-ptau", "k20.ptau", "-o", "k20.srs"], "from-ptau 20")
+        row("zkmlp srs from-ptau (k = 20, all powers)", "zkmlp srs from-ptau", t)
+        t, _ = run([zkmlp, "setup", f"{name}.zkc", "--srs", "k20.srs", "--pk", "d.pk", "--vk", "d.vk"], "setup k20")
+        row(f"{name}: zkmlp setup from the k = 20 file", "zkmlp setup", t)
+
+if only in ("all", "small"):
+    bench("48-384-1", [48, 384, 1], small_extra)
+if only in ("all", "large"):
+    bench("1024-512-1", [1024, 512, 1], lambda name, k: None)
+
+table = ["| step | command | seconds | note |", "|---|---|---|---|"]
+table += [f"| {a} | `{b}` | {c} | {d} |" for a, b, c, d in rows]
+text = "\n".join(table) + "\n"
+with open(os.path.join(work, "table.md"), "w") as f:
+    f.write(text)
+print()
+print(text)
+PY
