@@ -238,11 +238,11 @@ fn a_tampered_halo2_srs_file_fails_its_pairing_check() {
 
 #[test]
 fn a_smaller_circuit_reads_only_the_powers_it_needs() {
-    let big = Srs::unsafe_setup_for_testing(8, 5);
+    let big = Srs::unsafe_setup_for_testing(10, 5);
     let mut bytes = big.to_bytes();
-    // Tamper with g[100], beyond the 2^5 powers a k = 5 circuit needs.
+    // Tamper with g[600], beyond the 2^9 powers the test model (k = 9) needs.
     let other = (G1Affine::generator() * Fr::from(7)).to_affine();
-    bytes[g_at(100)..g_at(101)].copy_from_slice(&point_bytes(&other));
+    bytes[g_at(600)..g_at(601)].copy_from_slice(&point_bytes(&other));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.srs");
     std::fs::write(&path, &bytes).unwrap();
@@ -261,14 +261,15 @@ fn a_smaller_circuit_reads_only_the_powers_it_needs() {
         Err(SrsError::NotPowersOfTau(_))
     ));
     assert!(matches!(
-        Srs::read_file(&path, Some(9)),
+        Srs::read_file(&path, Some(11)),
         Err(SrsError::TooSmall {
-            srs_k: 8,
-            needed_k: 9
+            srs_k: 10,
+            needed_k: 11
         })
     ));
     // Keys made from the prefix verify proofs, as from the whole SRS.
     let model = compiled(MODEL, Visibility::Fixed);
+    assert!(model.k() <= 9);
     let srs = Srs::read_file(&path, Some(model.k())).unwrap();
     let pk = ProvingKey::generate(&srs, &model).unwrap();
     let proof = pk.prove(&FEATURES).unwrap();
