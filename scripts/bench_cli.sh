@@ -9,7 +9,9 @@
 # the process by `examples/run_model` (which also reports keygen and verify), then the
 # whole `zkmlp` processes: `srs gen-unsafe`, `compile`, `setup`, `prove`, `verify`,
 # `verify --model`. For 48-384-1 also `setup` from a k = 16 SRS file, and from a k = 16
-# snarkjs .ptau (written by `examples/unsafe_ptau`), and `srs from-ptau` of that file.
+# snarkjs .ptau (written by `examples/unsafe_ptau`), without and with the Lagrange section 12
+# of a file prepared for phase 2 (as the Hermez `_final_` files are), and `srs from-ptau`
+# of each. --ptau20 converts a prepared k = 20 file (about 0.5 GB on disk).
 # Every SRS here is UNSAFE (seeded): for timing only. Wall times of whole processes,
 # one run each; the 1024-512-1 model is proven twice in all (library, then CLI).
 # The table goes to stdout and target/bench-cli/table.md.
@@ -117,11 +119,17 @@ def small_extra(name, k):
     row(f"{name}: zkmlp setup --srs k16.ptau (direct)", "zkmlp setup --srs k16.ptau", t)
     t, _ = run([zkmlp, "setup", f"{name}.zkc", "--srs", "k16-ptau.srs", "--pk", "c.pk", "--vk", "c.vk"], "setup converted")
     row(f"{name}: zkmlp setup --srs (converted k = 16 file)", "zkmlp setup", t)
+    t, _ = run([os.path.join(examples, "unsafe_ptau"), "16", "7", "k16p.ptau", "--prepared"], "unsafe_ptau prepared")
+    row("write a k = 16 .ptau prepared for phase 2 (section 12)", "examples/unsafe_ptau --prepared", t, "UNSAFE")
+    t, _ = run([zkmlp, "srs", "from-ptau", "k16p.ptau", "-o", "k16p.srs"], "from-ptau prepared")
+    row("zkmlp srs from-ptau (k = 16 prepared, all powers)", "zkmlp srs from-ptau", t)
+    t, _ = run([zkmlp, "setup", f"{name}.zkc", "--srs", "k16p.ptau", "--pk", "e.pk", "--vk", "e.vk"], "setup prepared")
+    row(f"{name}: zkmlp setup --srs k16p.ptau (prepared, direct)", "zkmlp setup --srs k16p.ptau", t)
     if ptau20:
-        t, _ = run([os.path.join(examples, "unsafe_ptau"), "20", "7", "k20.ptau"], "unsafe_ptau 20")
-        row("write a k = 20 snarkjs .ptau (examples/unsafe_ptau)", "examples/unsafe_ptau", t, "UNSAFE")
+        t, _ = run([os.path.join(examples, "unsafe_ptau"), "20", "7", "k20.ptau", "--prepared"], "unsafe_ptau 20")
+        row("write a k = 20 .ptau prepared for phase 2", "examples/unsafe_ptau --prepared", t, "UNSAFE")
         t, _ = run([zkmlp, "srs", "from-ptau", "k20.ptau", "-o", "k20.srs"], "from-ptau 20")
-        row("zkmlp srs from-ptau (k = 20, all powers)", "zkmlp srs from-ptau", t)
+        row("zkmlp srs from-ptau (k = 20 prepared, all powers)", "zkmlp srs from-ptau", t)
         t, _ = run([zkmlp, "setup", f"{name}.zkc", "--srs", "k20.srs", "--pk", "d.pk", "--vk", "d.vk"], "setup k20")
         row(f"{name}: zkmlp setup from the k = 20 file", "zkmlp setup", t)
 

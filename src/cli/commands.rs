@@ -91,7 +91,7 @@ pub(super) fn run(command: Command, progress: &Progress) -> Result<(), CliError>
             vk,
             output,
             overwrite,
-        } => create_evm_verifier(&vk, &output, &overwrite),
+        } => create_evm_verifier(&vk, &output, &overwrite, progress),
         Command::EncodeCalldata {
             proof,
             output,
@@ -378,7 +378,9 @@ fn prove(
 ) -> Result<(), CliError> {
     check_outputs(&[output], overwrite)?;
     let binding = binding.map(parse_binding).transpose()?.unwrap_or([0; 32]);
-    let compiled = CompiledFile::read(compiled_path)?;
+    let compiled = progress.step("reading the compiled circuit", || {
+        CompiledFile::read(compiled_path)
+    })?;
     let batch_size = compiled.compiled.batch_size();
     let items: Vec<Vec<f64>> = if batch_size == 1 {
         vec![read_json(features_path, "a JSON list of numbers")?]
@@ -402,6 +404,9 @@ fn prove(
         model_digest: meta.model_digest,
         srs_digest: meta.srs_digest,
     };
+    if meta.circuit.visibility.weights == Visibility::Private {
+        println!("note: {}", crate::pin::pinning(Visibility::Private));
+    }
     write_output(output, file.to_json().as_bytes(), overwrite)?;
     println!(
         "proof {} ({} bytes): outputs {:?}",
@@ -646,10 +651,17 @@ fn create_evm_verifier(
     vk_path: &Path,
     output: &Path,
     overwrite: &Overwrite,
+    progress: &Progress,
 ) -> Result<(), CliError> {
     check_outputs(&[output], overwrite)?;
-    let (meta, vk) = KeyFile::read_verifying_key(vk_path)?;
-    let verifier = crate::evm::SolidityVerifier::generate(&vk).map_err(evm_error)?;
+    let (meta, vk) = progress.step("loading the verifying key", || {
+        KeyFile::read_verifying_key(vk_path)
+    })?;
+    let verifier = progress
+        .step("generating the Solidity verifier", || {
+            crate::evm::SolidityVerifier::generate(&vk)
+        })
+        .map_err(evm_error)?;
     write_output(output, verifier.source().as_bytes(), overwrite)?;
     println!(
         "Solidity verifier for model {} -> {}: {} instances, {}-byte calldata",
