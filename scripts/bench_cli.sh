@@ -4,6 +4,7 @@
 #   bash scripts/bench_cli.sh                 # 48-384-1 and 1024-512-1
 #   bash scripts/bench_cli.sh --only small    # 48-384-1 only
 #   bash scripts/bench_cli.sh --ptau20        # also convert a k = 20 .ptau (minutes)
+#   bash scripts/bench_cli.sh --only ptau20   # only that
 #
 # For each MLP (random weights, numpy-free, seed 7): the library's prove call, timed inside
 # the process by `examples/run_model` (which also reports keygen and verify), then the
@@ -14,7 +15,7 @@
 # of each. --ptau20 converts a prepared k = 20 file (about 0.5 GB on disk).
 # Every SRS here is UNSAFE (seeded): for timing only. Wall times of whole processes,
 # one run each; the 1024-512-1 model is proven twice in all (library, then CLI).
-# The table goes to stdout and target/bench-cli/table.md.
+# The table goes to stdout and target/bench-cli/<only>/table.md.
 set -euo pipefail
 
 ONLY=all
@@ -23,14 +24,14 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --only) ONLY="$2"; shift 2 ;;
         --ptau20) PTAU20=1; shift ;;
-        *) echo "usage: $0 [--only small|large] [--ptau20]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--only small|large|ptau20] [--ptau20]" >&2; exit 2 ;;
     esac
 done
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 cargo build --release --quiet --bin zkmlp --example run_model --example unsafe_ptau
-WORK="$ROOT/target/bench-cli"
+WORK="$ROOT/target/bench-cli/$ONLY"
 rm -rf "$WORK"
 mkdir -p "$WORK"
 
@@ -126,15 +127,24 @@ def small_extra(name, k):
     t, _ = run([zkmlp, "setup", f"{name}.zkc", "--srs", "k16p.ptau", "--pk", "e.pk", "--vk", "e.vk"], "setup prepared")
     row(f"{name}: zkmlp setup --srs k16p.ptau (prepared, direct)", "zkmlp setup --srs k16p.ptau", t)
     if ptau20:
-        t, _ = run([os.path.join(examples, "unsafe_ptau"), "20", "7", "k20.ptau", "--prepared"], "unsafe_ptau 20")
-        row("write a k = 20 .ptau prepared for phase 2", "examples/unsafe_ptau --prepared", t, "UNSAFE")
-        t, _ = run([zkmlp, "srs", "from-ptau", "k20.ptau", "-o", "k20.srs"], "from-ptau 20")
-        row("zkmlp srs from-ptau (k = 20 prepared, all powers)", "zkmlp srs from-ptau", t)
-        t, _ = run([zkmlp, "setup", f"{name}.zkc", "--srs", "k20.srs", "--pk", "d.pk", "--vk", "d.vk"], "setup k20")
-        row(f"{name}: zkmlp setup from the k = 20 file", "zkmlp setup", t)
+        ptau20_rows(name)
+
+def ptau20_rows(name):
+    t, _ = run([os.path.join(examples, "unsafe_ptau"), "20", "7", "k20.ptau", "--prepared"], "unsafe_ptau 20")
+    row("write a k = 20 .ptau prepared for phase 2", "examples/unsafe_ptau --prepared", t, "UNSAFE")
+    t, _ = run([zkmlp, "srs", "from-ptau", "k20.ptau", "-o", "k20.srs"], "from-ptau 20")
+    row("zkmlp srs from-ptau (k = 20 prepared, all powers)", "zkmlp srs from-ptau", t)
+    t, _ = run([zkmlp, "setup", f"{name}.zkc", "--srs", "k20.srs", "--pk", "d.pk", "--vk", "d.vk"], "setup k20")
+    row(f"{name}: zkmlp setup from the k = 20 file", "zkmlp setup", t)
+    t, _ = run([zkmlp, "setup", f"{name}.zkc", "--srs", "k20.ptau", "--pk", "f.pk", "--vk", "f.vk"], "setup k20 ptau")
+    row(f"{name}: zkmlp setup --srs k20.ptau (direct)", "zkmlp setup --srs k20.ptau", t)
 
 if only in ("all", "small"):
     bench("48-384-1", [48, 384, 1], small_extra)
+if only == "ptau20":
+    model("48-384-1", [48, 384, 1])
+    run([zkmlp, "compile", "48-384-1.json", "-o", "48-384-1.zkc"], "compile")
+    ptau20_rows("48-384-1")
 if only in ("all", "large"):
     bench("1024-512-1", [1024, 512, 1], lambda name, k: None)
 
