@@ -74,7 +74,20 @@ def model(name, sizes, seed=7):
 
 def row(what, command, seconds, note=""):
     rows.append((what, command, f"{seconds:.2f}", note))
-    print(f"{what:<48} {seconds:8.2f} s  {note}", flush=True)
+    print(f"{what:<56} {seconds:8.2f} s  {note}", flush=True)
+
+def timed(what, args, note=""):
+    """Runs `args` (a zkmlp command, or an example), records its wall time as a row."""
+    program = os.path.basename(args[0])
+    shown = "zkmlp " + " ".join(args[1:3]) if program == "zkmlp" else f"examples/{program}"
+    t, _ = run(args, what)
+    row(what, shown, t, note)
+    return t
+
+def setup(name, srs, tag, unsafe=False):
+    return timed(f"{name}: zkmlp setup --srs {srs}",
+                 [zkmlp, "setup", f"{name}.zkc", "--srs", srs, "--pk", f"{tag}.pk", "--vk", f"{tag}.vk"]
+                 + (["--allow-unsafe-srs"] if unsafe else []))
 
 def bench(name, sizes, extra):
     model(name, sizes)
@@ -84,67 +97,51 @@ def bench(name, sizes, extra):
     row(f"{name}: library keygen (k = {k})", "examples/run_model", lib["keygen_s"])
     row(f"{name}: library prove call", "examples/run_model", lib["prove_s"])
     row(f"{name}: library verify call", "examples/run_model", lib["verify_ms"] / 1e3)
-    t, _ = run([zkmlp, "srs", "gen-unsafe", "--k", str(k), "--seed", "7", "-o", f"{name}-k{k}.srs"], "gen-unsafe")
-    row(f"{name}: zkmlp srs gen-unsafe --k {k}", "zkmlp srs gen-unsafe", t, "UNSAFE")
-    t, _ = run([zkmlp, "compile", f"{name}.json", "-o", f"{name}.zkc"], "compile")
-    row(f"{name}: zkmlp compile", "zkmlp compile", t)
-    t, _ = run([zkmlp, "setup", f"{name}.zkc", "--srs", f"{name}-k{k}.srs", "--pk", f"{name}.pk",
-                "--vk", f"{name}.vk", "--allow-unsafe-srs"], "setup")
-    row(f"{name}: zkmlp setup (SRS of k = {k})", "zkmlp setup", t)
-    t, _ = run([zkmlp, "prove", f"{name}.zkc", "--pk", f"{name}.pk", f"{name}-features.json",
-                "-o", f"{name}-proof.json", "--allow-unsafe-srs"], "prove")
-    row(f"{name}: zkmlp prove (whole process)", "zkmlp prove", t,
-        f"{t / lib['prove_s']:.2f}x the library's prove call")
-    t, _ = run([zkmlp, "verify", "--vk", f"{name}.vk", f"{name}-proof.json"], "verify")
-    row(f"{name}: zkmlp verify (whole process)", "zkmlp verify", t)
-    t, _ = run([zkmlp, "verify", "--vk", f"{name}.vk", f"{name}-proof.json", "--model", f"{name}.zkc"], "verify --model")
-    row(f"{name}: zkmlp verify --model (regenerates the key)", "zkmlp verify --model", t)
+    timed(f"zkmlp srs gen-unsafe --k {k}",
+          [zkmlp, "srs", "gen-unsafe", "--k", str(k), "--seed", "7", "-o", f"{name}-k{k}.srs"], "UNSAFE")
+    timed(f"{name}: zkmlp compile", [zkmlp, "compile", f"{name}.json", "-o", f"{name}.zkc"])
+    setup(name, f"{name}-k{k}.srs", name, unsafe=True)
+    t = timed(f"{name}: zkmlp prove (whole process)",
+              [zkmlp, "prove", f"{name}.zkc", "--pk", f"{name}.pk", f"{name}-features.json",
+               "-o", f"{name}-proof.json", "--allow-unsafe-srs"])
+    rows[-1] = rows[-1][:3] + (f"{t / lib['prove_s']:.2f}x the library's prove call",)
+    print(f"  {rows[-1][3]}")
+    verify = [zkmlp, "verify", "--vk", f"{name}.vk", f"{name}-proof.json"]
+    timed(f"{name}: zkmlp verify (whole process)", verify)
+    timed(f"{name}: zkmlp verify --model (regenerates the key)", verify + ["--model", f"{name}.zkc"])
     for path in [f"{name}.pk", f"{name}.vk"]:
         size = os.path.getsize(os.path.join(work, path))
         print(f"  {path}: {size / 2**20:.1f} MiB")
     extra(name, k)
 
-def small_extra(name, k):
-    t, _ = run([zkmlp, "srs", "gen-unsafe", "--k", "16", "--seed", "7", "-o", "k16.srs"], "gen-unsafe 16")
-    row("zkmlp srs gen-unsafe --k 16", "zkmlp srs gen-unsafe", t, "UNSAFE")
-    t, _ = run([zkmlp, "setup", f"{name}.zkc", "--srs", "k16.srs", "--pk", "a.pk", "--vk", "a.vk",
-                "--allow-unsafe-srs"], "setup k16")
-    row(f"{name}: zkmlp setup from a k = 16 SRS file", "zkmlp setup --srs k16.srs", t)
-    t, _ = run([zkmlp, "srs", "info", "k16.srs"], "srs info")
-    row("zkmlp srs info (k = 16: pairing + Lagrange checks)", "zkmlp srs info", t)
-    t, _ = run([os.path.join(examples, "unsafe_ptau"), "16", "7", "k16.ptau"], "unsafe_ptau")
-    row("write a k = 16 snarkjs .ptau (examples/unsafe_ptau)", "examples/unsafe_ptau", t, "UNSAFE")
-    t, _ = run([zkmlp, "srs", "from-ptau", "k16.ptau", "-o", "k16-ptau.srs"], "from-ptau")
-    row("zkmlp srs from-ptau (k = 16, all powers)", "zkmlp srs from-ptau", t)
-    t, _ = run([zkmlp, "setup", f"{name}.zkc", "--srs", "k16.ptau", "--pk", "b.pk", "--vk", "b.vk"], "setup ptau")
-    row(f"{name}: zkmlp setup --srs k16.ptau (direct)", "zkmlp setup --srs k16.ptau", t)
-    t, _ = run([zkmlp, "setup", f"{name}.zkc", "--srs", "k16-ptau.srs", "--pk", "c.pk", "--vk", "c.vk"], "setup converted")
-    row(f"{name}: zkmlp setup --srs (converted k = 16 file)", "zkmlp setup", t)
-    t, _ = run([os.path.join(examples, "unsafe_ptau"), "16", "7", "k16p.ptau", "--prepared"], "unsafe_ptau prepared")
-    row("write a k = 16 .ptau prepared for phase 2 (section 12)", "examples/unsafe_ptau --prepared", t, "UNSAFE")
-    t, _ = run([zkmlp, "srs", "from-ptau", "k16p.ptau", "-o", "k16p.srs"], "from-ptau prepared")
-    row("zkmlp srs from-ptau (k = 16 prepared, all powers)", "zkmlp srs from-ptau", t)
-    t, _ = run([zkmlp, "setup", f"{name}.zkc", "--srs", "k16p.ptau", "--pk", "e.pk", "--vk", "e.vk"], "setup prepared")
-    row(f"{name}: zkmlp setup --srs k16p.ptau (prepared, direct)", "zkmlp setup --srs k16p.ptau", t)
-    if ptau20:
-        ptau20_rows(name)
+def ptau_rows(name, power, prepared):
+    """Writes a seeded .ptau, converts it whole, and sets `name` up from both files."""
+    tag = f"k{power}{'p' if prepared else ''}"
+    kind = "prepared for phase 2 (section 12)" if prepared else "without section 12"
+    timed(f"write a k = {power} .ptau {kind}",
+          [os.path.join(examples, "unsafe_ptau"), str(power), "7", f"{tag}.ptau"]
+          + (["--prepared"] if prepared else []), "UNSAFE")
+    timed(f"zkmlp srs from-ptau, k = {power} {kind}, all powers",
+          [zkmlp, "srs", "from-ptau", f"{tag}.ptau", "-o", f"{tag}.srs"])
+    setup(name, f"{tag}.ptau", f"{tag}-ptau")
+    setup(name, f"{tag}.srs", f"{tag}-srs")
 
-def ptau20_rows(name):
-    t, _ = run([os.path.join(examples, "unsafe_ptau"), "20", "7", "k20.ptau", "--prepared"], "unsafe_ptau 20")
-    row("write a k = 20 .ptau prepared for phase 2", "examples/unsafe_ptau --prepared", t, "UNSAFE")
-    t, _ = run([zkmlp, "srs", "from-ptau", "k20.ptau", "-o", "k20.srs"], "from-ptau 20")
-    row("zkmlp srs from-ptau (k = 20 prepared, all powers)", "zkmlp srs from-ptau", t)
-    t, _ = run([zkmlp, "setup", f"{name}.zkc", "--srs", "k20.srs", "--pk", "d.pk", "--vk", "d.vk"], "setup k20")
-    row(f"{name}: zkmlp setup from the k = 20 file", "zkmlp setup", t)
-    t, _ = run([zkmlp, "setup", f"{name}.zkc", "--srs", "k20.ptau", "--pk", "f.pk", "--vk", "f.vk"], "setup k20 ptau")
-    row(f"{name}: zkmlp setup --srs k20.ptau (direct)", "zkmlp setup --srs k20.ptau", t)
+def small_extra(name, k):
+    timed("zkmlp srs gen-unsafe --k 16",
+          [zkmlp, "srs", "gen-unsafe", "--k", "16", "--seed", "7", "-o", "k16.srs"], "UNSAFE")
+    setup(name, "k16.srs", "k16", unsafe=True)
+    timed("zkmlp srs info k16.srs (pairing + Lagrange checks)", [zkmlp, "srs", "info", "k16.srs"])
+    ptau_rows(name, 16, prepared=False)
+    ptau_rows(name, 16, prepared=True)
+    if ptau20:
+        ptau_rows(name, 20, prepared=True)
 
 if only in ("all", "small"):
     bench("48-384-1", [48, 384, 1], small_extra)
 if only == "ptau20":
     model("48-384-1", [48, 384, 1])
     run([zkmlp, "compile", "48-384-1.json", "-o", "48-384-1.zkc"], "compile")
-    ptau20_rows("48-384-1")
+    ptau_rows("48-384-1", 20, prepared=True)
 if only in ("all", "large"):
     bench("1024-512-1", [1024, 512, 1], lambda name, k: None)
 
