@@ -27,8 +27,9 @@
 //! exports into the float MLP), [`quantize`] (fixed point and the integer reference
 //! forward pass), [`calibrate`] (fixed-point parameters chosen from samples, with sound
 //! activation bounds over the calibrated input range), [`compiled`] (circuit layout),
-//! [`keys`], [`prover`], [`verifier`], [`batch`] (collection-scale batch proofs with folded
-//! outputs), [`evm`] (Solidity verifier, calldata, oracle,
+//! [`keys`], [`prover`], [`verifier`], [`pin`] (checks that a key and a proof belong to a
+//! given model), [`batch`] (collection-scale batch proofs with folded outputs), [`evm`]
+//! (Solidity verifier, calldata, oracle,
 //! in-process EVM).
 //! The constraints themselves live in the `zkmlp-circuits` crate.
 #![deny(missing_docs)]
@@ -43,6 +44,7 @@ pub mod evm;
 pub mod keys;
 pub mod model;
 pub mod onnx;
+pub mod pin;
 pub mod proof;
 pub mod prover;
 pub mod quantize;
@@ -54,6 +56,7 @@ pub use batch::{verify_batch, BatchItem, BatchProof};
 pub use compiled::{CircuitStats, CompiledModel};
 pub use error::{Error, Result};
 pub use keys::{keygen, ProvingKey, VerifyingKey};
+pub use pin::{verify_pinned, ModelPin, PinError};
 pub use proof::{Binding, Proof, PublicInputs};
 pub use prover::prove;
 pub use srs::Srs;

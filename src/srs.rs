@@ -14,13 +14,28 @@
 //! which halo2's reader ignores and ours turns back into [`Srs::is_unsafe`]. The marker
 //! guards against accidents, not adversaries: anyone can strip it.
 //!
+//! # Validated once, where it enters
+//!
+//! An SRS is checked when it enters: [`Srs::read_file`] and [`Srs::from_bytes`] check every
+//! point read to be on its curve, the powers with a pairing ([`check`]: `G2` and `[tau] G2`
+//! against the G1 powers, as for `.ptau` files), and the Lagrange points against the powers
+//! with a random linear combination (no group FFT). [`Srs::read_file`] with a circuit size
+//! `k` reads only the `2^k` powers that size needs ([`file`]), so the cost of a setup
+//! follows the circuit, not the file. Keys embed the SRS cut to their `k` behind a checksum
+//! and decode it without these checks (halo2's decoding only): it was checked when the key
+//! was made.
+//!
 //! # Digests
 //!
 //! [`Srs::digest_at`] is the SHA-256 of the SRS cut to one circuit size: it does not depend
 //! on which file (a `.ptau` of any power, a halo2 file of any `k`) the same ceremony came
 //! from, so keys record it to name the setup they were made from.
 
+mod check;
+mod file;
+mod lagrange;
 pub mod ptau;
+mod seeded;
 
 use std::{
     fs,
@@ -33,8 +48,6 @@ use halo2_proofs::{
     poly::{commitment::Params, kzg::commitment::ParamsKZG},
     SerdeFormat,
 };
-use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
 use sha2::{Digest as _, Sha256};
 
 use crate::error::{Error, Result};
@@ -94,6 +107,18 @@ pub enum SrsError {
     /// The `.ptau` file is malformed or unsupported.
     #[error(transparent)]
     Ptau(#[from] PtauError),
+    /// The file has fewer powers than the circuit needs.
+    #[error("the SRS supports circuits up to k = {srs_k}, this one needs k = {needed_k}")]
+    TooSmall {
+        /// The file's `k`.
+        srs_k: u32,
+        /// The `k` asked for.
+        needed_k: u32,
+    },
+    /// The points are valid curve points but not one powers-of-tau sequence (the pairing
+    /// check or the Lagrange check failed: a tampered or corrupted file).
+    #[error("the SRS points are not a powers-of-tau sequence: {0}")]
+    NotPowersOfTau(&'static str),
 }
 
 /// A KZG SRS over BN254, with a record of whether it is safe to trust.
@@ -106,12 +131,30 @@ pub struct Srs {
 impl Srs {
     /// **Unsafe, for testing**: an SRS for circuits up to `2^k` rows whose secret is derived
     /// from `seed`. Anyone who knows the seed can forge proofs. Never use it in production.
+    ///
+    /// The points are those of halo2's `ParamsKZG::setup` with `ChaCha20Rng::seed_from_u64(seed)`,
+    /// computed by parallel fixed-base multiplication (see `seeded`'s module docs).
+    ///
+    /// # Panics
+    /// If `k` exceeds [`MAX_K`].
     pub fn unsafe_setup_for_testing(k: u32, seed: u64) -> Self {
-        let rng = ChaCha20Rng::seed_from_u64(seed);
         Self {
-            params: ParamsKZG::setup(k, rng),
+            params: seeded::seeded_params(k, seed),
             unsafe_for_production: true,
         }
+    }
+
+    /// **UNSAFE, for tests and benchmarks**: a snarkjs `.ptau` file of `2^power` powers
+    /// (sections 1 to 3, and with `prepared` the Lagrange section 12 of a file prepared for
+    /// phase 2) whose secret is derived from `seed`, as for [`Srs::unsafe_setup_for_testing`].
+    /// Anyone who knows the seed can forge proofs, and nothing in a `.ptau` file can mark it
+    /// unsafe: never publish one.
+    ///
+    /// # Panics
+    /// If `power` exceeds [`MAX_K`] - 1.
+    pub fn unsafe_ptau_for_testing(power: u32, seed: u64, prepared: bool) -> Vec<u8> {
+        assert!(power < MAX_K, "power {power} exceeds {}", MAX_K - 1);
+        seeded::seeded_ptau(power, seed, prepared)
     }
 
     /// Wraps parameters obtained from a trusted ceremony.
@@ -162,48 +205,23 @@ impl Srs {
             && magic == *ptau::MAGIC
     }
 
-    /// Decodes an SRS file (see the module docs).
+    /// Decodes and checks a whole SRS file (see the module docs).
     ///
     /// # Errors
     /// [`SrsError::Malformed`] if the bytes are not exactly a halo2 parameter encoding,
-    /// optionally followed by [`UNSAFE_MARKER`], if a point is off the curve, or if the
-    /// Lagrange points are not those of the monomial points.
+    /// optionally followed by [`UNSAFE_MARKER`], or if a point is off its curve;
+    /// [`SrsError::NotPowersOfTau`] if the pairing check or the Lagrange check fails.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, SrsError> {
-        let malformed = |m: String| SrsError::Malformed(m);
-        let k_bytes: [u8; 4] = bytes
-            .get(..4)
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| malformed(format!("{} bytes is too short", bytes.len())))?;
-        let k = u32::from_le_bytes(k_bytes);
-        if k > MAX_K {
-            return Err(malformed(format!("k = {k} exceeds {MAX_K}")));
-        }
-        let expected = params_len(k);
-        let unsafe_for_production = match bytes.len() {
-            n if n == expected => false,
-            n if n == expected + UNSAFE_MARKER.len() && bytes[expected..] == *UNSAFE_MARKER => true,
-            n => {
-                let marked = expected + UNSAFE_MARKER.len();
-                return Err(malformed(format!(
-                    "k = {k} needs {expected} bytes ({marked} if marked unsafe), the file has {n}"
-                )));
-            }
-        };
-        let mut reader = &bytes[..expected];
-        let params = ParamsKZG::<Bn256>::read_custom(&mut reader, SerdeFormat::RawBytes)
-            .map_err(|e| malformed(e.to_string()))?;
-        check_params(&params).map_err(malformed)?;
-        Ok(Self {
-            params,
-            unsafe_for_production,
-        })
+        Self::from_parts(file::read_parts(&mut io::Cursor::new(bytes), None)?)
     }
 
-    /// Reads an SRS file: halo2 parameters, or a `.ptau` file (recognized by its magic),
-    /// converted down to `k` when given.
+    /// Reads an SRS file: halo2 parameters, or a `.ptau` file (recognized by its magic).
+    /// Given `k`, only what a circuit of `2^k` rows needs is read and checked, and the SRS
+    /// returned has exactly that size; without it, the whole file.
     ///
     /// # Errors
-    /// As [`Srs::from_bytes`] and [`Srs::from_ptau`].
+    /// As [`Srs::from_bytes`] and [`Srs::from_ptau`]; [`SrsError::TooSmall`] if a halo2 file
+    /// is smaller than `k`.
     pub fn read_file(path: &Path, k: Option<u32>) -> Result<Self, SrsError> {
         let io = |source| SrsError::Io {
             path: path.display().to_string(),
@@ -212,7 +230,54 @@ impl Srs {
         if Self::is_ptau_file(path) {
             return Self::from_ptau(path, k);
         }
-        Self::from_bytes(&fs::read(path).map_err(io)?)
+        let mut reader = io::BufReader::new(fs::File::open(path).map_err(io)?);
+        Self::from_parts(file::read_parts(&mut reader, k)?)
+    }
+
+    /// The `k` of a halo2 SRS file and whether it is marked unsafe, from its length and
+    /// trailer only (no point is read or checked).
+    ///
+    /// # Errors
+    /// [`SrsError::Io`], or [`SrsError::Malformed`] if the length does not fit the `k` field.
+    pub fn file_header(path: &Path) -> Result<(u32, bool), SrsError> {
+        let io = |source| SrsError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        file::read_header(&mut io::BufReader::new(fs::File::open(path).map_err(io)?))
+    }
+
+    fn from_parts(parts: file::Parts) -> Result<Self, SrsError> {
+        let params = match parts.lagrange {
+            Some(lagrange) => assemble(parts.k, parts.g, lagrange, parts.g2, parts.s_g2),
+            None => params_from_powers(parts.g, parts.g2, parts.s_g2),
+        };
+        Ok(Self {
+            params,
+            unsafe_for_production: parts.marked_unsafe,
+        })
+    }
+
+    /// Decodes parameters embedded in a key file, whose checksum the caller has checked:
+    /// halo2's raw decoding (coordinates in range) and the length, nothing more. The SRS was
+    /// checked when the key was made from it.
+    ///
+    /// # Errors
+    /// [`SrsError::Malformed`] if the bytes are not exactly a halo2 parameter encoding.
+    pub(crate) fn decode_trusted(bytes: &[u8]) -> Result<ParamsKZG<Bn256>, SrsError> {
+        let malformed = |m: String| SrsError::Malformed(m);
+        let k = bytes
+            .get(..4)
+            .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+            .ok_or_else(|| malformed(format!("{} bytes is too short", bytes.len())))?;
+        if k > MAX_K || bytes.len() != params_len(k) {
+            return Err(malformed(format!(
+                "{} bytes is not the encoding of parameters of size k = {k}",
+                bytes.len()
+            )));
+        }
+        ParamsKZG::<Bn256>::read_custom(&mut &bytes[..], SerdeFormat::RawBytes)
+            .map_err(|e| malformed(e.to_string()))
     }
 
     /// The file encoding: halo2's parameters, then [`UNSAFE_MARKER`] if unsafe.
@@ -245,11 +310,13 @@ impl Srs {
                 needed_k: k,
             });
         }
-        let mut params = self.params.clone();
-        if k < self.k() {
-            params.downsize(k);
+        if k == self.k() {
+            return Ok(self.params.clone());
         }
-        Ok(params)
+        // The first 2^k powers, with the Lagrange points of size 2^k (an FFT of that size).
+        use halo2_proofs::poly::commitment::ParamsProver;
+        let g = self.params.get_g()[..1 << k].to_vec();
+        Ok(params_from_powers(g, self.params.g2(), self.params.s_g2()))
     }
 
     /// This SRS cut to `k` rows, as an SRS (keeping its unsafe mark).
@@ -291,46 +358,33 @@ pub fn params_len(k: u32) -> usize {
     4 + 2 * (1usize << k) * G1_RAW + 2 * G2_RAW
 }
 
-/// halo2's raw reader checks coordinates but neither curve membership nor that the Lagrange
-/// points belong to the monomial ones: check both, so a file is exactly one power sequence.
-fn check_params(params: &ParamsKZG<Bn256>) -> std::result::Result<(), String> {
-    use halo2_proofs::{halo2curves::CurveAffine, poly::commitment::ParamsProver};
-    let g = params.get_g();
-    if !g.iter().all(|p| bool::from(p.is_on_curve()))
-        || ![params.g2(), params.s_g2()]
-            .iter()
-            .all(|p: &G2Affine| bool::from(p.is_on_curve()))
-    {
-        return Err("a point is not on the curve".into());
-    }
-    let rebuilt = params_from_powers(g.to_vec(), params.g2(), params.s_g2());
-    if params_to_bytes(&rebuilt) != params_to_bytes(params) {
-        return Err("the Lagrange points do not match the monomial points".into());
-    }
-    Ok(())
+/// Parameters from their parts, without checks or computation.
+pub(crate) fn assemble(
+    k: u32,
+    g: Vec<G1Affine>,
+    g_lagrange: Vec<G1Affine>,
+    g2: G2Affine,
+    s_g2: G2Affine,
+) -> ParamsKZG<Bn256> {
+    debug_assert!(g.len() == 1 << k && g_lagrange.len() == 1 << k);
+    // `from_parts` is a method: any parameters serve as its receiver, here all-zero ones of
+    // size 1 (read unchecked, never used).
+    let template = ParamsKZG::<Bn256>::read_custom(&mut &[0u8; 4 + 2 * G1_RAW + 2 * G2_RAW][..], {
+        SerdeFormat::RawBytesUnchecked
+    })
+    .expect("a well-formed encoding reads back");
+    template.from_parts(k, g, Some(g_lagrange), g2, s_g2)
 }
 
 /// Parameters from `g = [tau^i] G1` (`2^k` points), `g2 = G2` and `s_g2 = [tau] G2`, with the
-/// Lagrange points computed by an inverse FFT as `ParamsKZG::setup` does.
+/// Lagrange points computed by an inverse FFT of size `2^k` (the points of halo2's
+/// `g_to_lagrange`, faster: see `lagrange`).
 pub(crate) fn params_from_powers(
     g: Vec<G1Affine>,
     g2: G2Affine,
     s_g2: G2Affine,
 ) -> ParamsKZG<Bn256> {
-    use halo2_proofs::{arithmetic::g_to_lagrange, halo2curves::group::prime::PrimeCurveAffine};
     let k = g.len().trailing_zeros();
-    debug_assert_eq!(g.len(), 1 << k);
-    let lagrange: Vec<G1Affine> = g_to_lagrange(g.iter().map(|p| p.to_curve()).collect(), k);
-    let mut bytes = Vec::with_capacity(params_len(k));
-    bytes.extend_from_slice(&k.to_le_bytes());
-    for point in g.iter().chain(&lagrange) {
-        halo2_proofs::SerdeCurveAffine::write(point, &mut bytes, SerdeFormat::RawBytes)
-            .expect("writing to a Vec cannot fail");
-    }
-    for point in [g2, s_g2] {
-        halo2_proofs::SerdeCurveAffine::write(&point, &mut bytes, SerdeFormat::RawBytes)
-            .expect("writing to a Vec cannot fail");
-    }
-    ParamsKZG::read_custom(&mut bytes.as_slice(), SerdeFormat::RawBytesUnchecked)
-        .expect("a well-formed encoding reads back")
+    let lagrange = lagrange::g_to_lagrange(&g);
+    assemble(k, g, lagrange, g2, s_g2)
 }

@@ -192,7 +192,7 @@ fn malformed_srs_files_are_errors() {
     lagrange[at..at + 64].copy_from_slice(&original[4 + 64..4 + 128]);
     assert!(matches!(
         Srs::from_bytes(&lagrange),
-        Err(SrsError::Malformed(_))
+        Err(SrsError::NotPowersOfTau(_))
     ));
 }
 

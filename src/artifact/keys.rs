@@ -28,7 +28,7 @@ use std::{
 use halo2_proofs::{
     halo2curves::bn256::{Bn256, G1Affine},
     plonk,
-    poly::kzg::commitment::ParamsKZG,
+    poly::{commitment::Params, kzg::commitment::ParamsKZG},
     SerdeFormat,
 };
 use zkmlp_circuits::{CircuitParams, MlpCircuit, MlpParams, Visibility, VisibilitySettings};
@@ -487,21 +487,22 @@ fn envelope(bytes: &[u8], expected: Option<KeyKind>) -> Result<Envelope<'_>, Art
 
 fn decode_params(env: &Envelope<'_>) -> Result<ParamsKZG<Bn256>, ArtifactError> {
     let kind = env.meta.kind.artifact();
-    let srs = Srs::from_bytes(env.params).map_err(|e| ArtifactError::Malformed {
+    // Checked when the key was made; the checksum covers it since: decode only.
+    let params = Srs::decode_trusted(env.params).map_err(|e| ArtifactError::Malformed {
         kind,
         detail: e.to_string(),
     })?;
-    if srs.k() != env.meta.k {
+    if params.k() != env.meta.k {
         return Err(ArtifactError::Malformed {
             kind,
             detail: format!(
                 "the embedded SRS has k = {}, the key k = {}",
-                srs.k(),
+                params.k(),
                 env.meta.k
             ),
         });
     }
-    Ok(srs.params().clone())
+    Ok(params)
 }
 
 /// Runs a halo2 decoder on `bytes` behind a panic guard, requires it to read them all, and

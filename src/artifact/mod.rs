@@ -17,7 +17,11 @@
 //! [`ArtifactError`], never a panic. Binary keys end with a SHA-256 checksum checked before
 //! halo2 parses anything, and halo2's parser (which panics on some malformed inputs) runs
 //! behind `catch_unwind`. A key file is trusted input once its checksum matches: whoever
-//! hands you a key can already choose the model.
+//! hands you a key can already choose the model. So the SRS a key embeds is decoded without
+//! the checks an SRS file gets where it enters (pairing, Lagrange points): it was checked when
+//! the key was made, and `KeyFile::check_srs` compares it with a trusted one. That a key is
+//! really its model's key (and not another model's under its digest) is checked by
+//! [`crate::VerifyingKey::matches_model`].
 
 mod compiled;
 mod keys;

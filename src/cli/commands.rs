@@ -4,15 +4,16 @@ use std::path::Path;
 
 use super::{CalibrationArgs, CliError, Command, Exit, Overwrite, Progress, SrsCommand};
 use crate::{
-    artifact::{write_new, CompiledFile, Digest, KeyFile, ProofFile},
+    artifact::{write_new, ArtifactKind, CompiledFile, Digest, KeyFile, ProofFile},
     calibrate::{calibrate, CalibrationOptions, Tolerance},
     compiled::CompiledModel,
     keys::ProvingKey,
     model::Mlp,
+    pin::{check_weights, ModelPin, PinError},
     proof::Binding,
     quantize::{quantization_report, quantize},
     srs::{sha256_file, Srs},
-    Error, MlpParams, VisibilitySettings,
+    Error, MlpParams, Visibility, VisibilitySettings,
 };
 
 pub(super) fn run(command: Command, progress: &Progress) -> Result<(), CliError> {
@@ -71,14 +72,26 @@ pub(super) fn run(command: Command, progress: &Progress) -> Result<(), CliError>
             &overwrite,
             progress,
         ),
-        Command::Verify { vk, proof, srs } => verify(&vk, &proof, srs.as_deref(), progress),
+        Command::Verify {
+            vk,
+            proof,
+            srs,
+            model,
+            weight_commitment,
+        } => verify(
+            (&vk, &proof),
+            srs.as_deref(),
+            model.as_deref(),
+            weight_commitment.as_deref(),
+            progress,
+        ),
         Command::Info { compiled } => info(&compiled),
         Command::Srs(command) => srs(command, progress),
         Command::CreateEvmVerifier {
             vk,
             output,
             overwrite,
-        } => create_evm_verifier(&vk, &output, &overwrite),
+        } => create_evm_verifier(&vk, &output, &overwrite, progress),
         Command::EncodeCalldata {
             proof,
             output,
@@ -244,28 +257,40 @@ fn write_compiled(
     Ok(())
 }
 
-/// Loads an SRS (halo2 or .ptau, cut to `k` for a .ptau) and prints its SHA-256.
+/// Loads an SRS (halo2 or .ptau), reading and checking only the `2^k` powers a circuit of
+/// size `k` needs when `k` is given, and prints the file's SHA-256.
 fn load_srs(path: &Path, k: Option<u32>, progress: &Progress) -> Result<Srs, CliError> {
-    let digest =
-        sha256_file(path).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+    let digest = progress
+        .step("hashing the SRS file", || sha256_file(path))
+        .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
     let ptau = Srs::is_ptau_file(path);
-    let label = if ptau {
-        "converting .ptau"
+    let file_k = if ptau {
+        Srs::ptau_header(path)?.power
     } else {
-        "loading SRS"
+        Srs::file_header(path)?.0
     };
-    let srs = progress.step(label, || Srs::read_file(path, k))?;
+    let read_k = k.unwrap_or(file_k);
+    let label = format!(
+        "{} 2^{read_k} powers of the SRS and checking them (pairing{})",
+        if ptau { "converting" } else { "reading" },
+        if !ptau && read_k == file_k {
+            ", Lagrange points"
+        } else {
+            ""
+        }
+    );
+    let srs = progress.step(&label, || Srs::read_file(path, k))?;
     println!(
-        "SRS {}: {}k = {}{}, sha256 {}",
+        "SRS {}: {}k = {file_k}{}, sha256 {}; 2^{} powers read and checked",
         path.display(),
         if ptau { "snarkjs powers of tau, " } else { "" },
-        srs.k(),
         if srs.is_unsafe() {
             ", UNSAFE (seeded test setup)"
         } else {
             ""
         },
-        hex::encode(digest)
+        hex::encode(digest),
+        srs.k()
     );
     Ok(srs)
 }
@@ -353,7 +378,9 @@ fn prove(
 ) -> Result<(), CliError> {
     check_outputs(&[output], overwrite)?;
     let binding = binding.map(parse_binding).transpose()?.unwrap_or([0; 32]);
-    let compiled = CompiledFile::read(compiled_path)?;
+    let compiled = progress.step("reading the compiled circuit", || {
+        CompiledFile::read(compiled_path)
+    })?;
     let batch_size = compiled.compiled.batch_size();
     let items: Vec<Vec<f64>> = if batch_size == 1 {
         vec![read_json(features_path, "a JSON list of numbers")?]
@@ -377,6 +404,9 @@ fn prove(
         model_digest: meta.model_digest,
         srs_digest: meta.srs_digest,
     };
+    if meta.circuit.visibility.weights == Visibility::Private {
+        println!("note: {}", crate::pin::pinning(Visibility::Private));
+    }
     write_output(output, file.to_json().as_bytes(), overwrite)?;
     println!(
         "proof {} ({} bytes): outputs {:?}",
@@ -404,32 +434,80 @@ fn key_and_proof(
     Ok((meta, vk, proof))
 }
 
+fn pin_error(e: PinError) -> CliError {
+    match e {
+        PinError::Proof(Error::Halo2 { .. }) => CliError::new(Exit::Failure, e.to_string()),
+        PinError::Proof(_) => CliError::new(Exit::Rejected, format!("proof REJECTED: {e}")),
+        _ => CliError::new(Exit::Mismatch, format!("model not pinned: {e}")),
+    }
+}
+
 fn verify(
-    vk_path: &Path,
-    proof_path: &Path,
+    (vk_path, proof_path): (&Path, &Path),
     srs_path: Option<&Path>,
+    model_path: Option<&Path>,
+    weight_commitment: Option<&str>,
     progress: &Progress,
 ) -> Result<(), CliError> {
+    let commitment = weight_commitment
+        .map(|c| {
+            parse_binding(c)
+                .map_err(|e| CliError::usage(e.message.replace("--binding", "--weight-commitment")))
+        })
+        .transpose()?;
     let (meta, vk, proof) = key_and_proof(vk_path, proof_path, progress)?;
     if let Some(path) = srs_path {
         let srs = load_srs(path, Some(meta.k), progress)?;
         meta.check_srs(&srs)?;
     }
-    match progress.step("verifying", || vk.verify(&proof.proof)) {
-        Ok(()) => {
-            println!(
-                "proof verified: model {}, features {:?}, outputs {:?}",
-                meta.model_digest.short(),
-                proof.proof.decoded_features(),
-                proof.proof.decoded_outputs()
-            );
-            Ok(())
-        }
-        Err(e) => Err(CliError::new(
-            Exit::Rejected,
-            format!("proof REJECTED: {e}"),
-        )),
+    let model = model_path.map(CompiledFile::read).transpose()?;
+    if let Some(model) = &model {
+        meta.check_model(model.digest, ArtifactKind::Compiled)?;
+        progress
+            .step("regenerating the verifying key from the model", || {
+                vk.matches_model(&model.compiled)
+            })
+            .map_err(pin_error)?;
     }
+    progress
+        .step("verifying", || vk.verify(&proof.proof))
+        .map_err(|e| pin_error(e.into()))?;
+    let pins: Vec<ModelPin<'_>> = model
+        .iter()
+        .map(|m| ModelPin::Model(&m.compiled))
+        .chain(commitment.map(ModelPin::WeightCommitment))
+        .collect();
+    for pin in &pins {
+        check_weights(&vk, &proof.proof, pin).map_err(pin_error)?;
+    }
+    println!(
+        "proof verified: model {}, features {:?}, outputs {:?}",
+        meta.model_digest.short(),
+        proof.proof.decoded_features(),
+        proof.proof.decoded_outputs()
+    );
+    let weights = vk.visibility().weights;
+    if let Some(path) = model_path {
+        println!(
+            "model pinned: the key is the one {} generates{}",
+            path.display(),
+            match weights {
+                Visibility::Hashed => ", and the proof carries its weight commitment",
+                Visibility::Public => ", and the proof carries its weights",
+                _ => "",
+            }
+        );
+    }
+    if let Some(c) = commitment {
+        println!(
+            "model pinned: the proof's weight commitment is the published 0x{}",
+            hex::encode(c)
+        );
+    }
+    if pins.is_empty() {
+        println!("note: {}", crate::pin::pinning(weights));
+    }
+    Ok(())
 }
 
 fn info(compiled_path: &Path) -> Result<(), CliError> {
@@ -463,6 +541,10 @@ fn info(compiled_path: &Path) -> Result<(), CliError> {
     println!(
         "visibility        inputs {} / weights {} / outputs {}",
         visibility.inputs, visibility.weights, visibility.outputs
+    );
+    println!(
+        "what proofs pin   {}",
+        crate::pin::pinning(visibility.weights)
     );
     if stats.hash_rows > 0 {
         println!("  Poseidon rows   {}", stats.hash_rows);
@@ -546,7 +628,8 @@ fn srs(command: SrsCommand, progress: &Progress) -> Result<(), CliError> {
             }
             let srs = load_srs(&file, None, progress)?;
             println!(
-                "{}: halo2 KZG parameters, up to 2^{} rows, {}",
+                "{}: halo2 KZG parameters, up to 2^{} rows, {}; the G1 powers pass the \
+                 pairing check against G2 and [tau] G2, the Lagrange points match them",
                 file.display(),
                 srs.k(),
                 if srs.is_unsafe() {
@@ -568,10 +651,17 @@ fn create_evm_verifier(
     vk_path: &Path,
     output: &Path,
     overwrite: &Overwrite,
+    progress: &Progress,
 ) -> Result<(), CliError> {
     check_outputs(&[output], overwrite)?;
-    let (meta, vk) = KeyFile::read_verifying_key(vk_path)?;
-    let verifier = crate::evm::SolidityVerifier::generate(&vk).map_err(evm_error)?;
+    let (meta, vk) = progress.step("loading the verifying key", || {
+        KeyFile::read_verifying_key(vk_path)
+    })?;
+    let verifier = progress
+        .step("generating the Solidity verifier", || {
+            crate::evm::SolidityVerifier::generate(&vk)
+        })
+        .map_err(evm_error)?;
     write_output(output, verifier.source().as_bytes(), overwrite)?;
     println!(
         "Solidity verifier for model {} -> {}: {} instances, {}-byte calldata",
@@ -629,7 +719,6 @@ fn verify_evm(vk_path: &Path, proof_path: &Path, progress: &Progress) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::artifact::ArtifactKind;
 
     #[test]
     fn bindings_are_left_padded_big_endian() {

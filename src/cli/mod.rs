@@ -75,7 +75,9 @@ Exit codes:
   1  the proof was rejected
   2  usage or input error: bad arguments, unreadable or malformed file, existing output
      without --force, unsafe SRS without --allow-unsafe-srs
-  3  mismatched artifacts: model, key, SRS or proof digests differ (both are printed)
+  3  mismatched artifacts: model, key, SRS or proof digests differ (both are printed), or
+     the key, weights or weight commitment are not those of the --model or
+     --weight-commitment given
   4  proving, key generation or EVM tooling (Node.js, solc-js) failed";
 
 /// Prove quantized-MLP inference with halo2 (KZG on BN254).
@@ -256,6 +258,10 @@ pub enum Command {
         overwrite: Overwrite,
     },
     /// Verify a proof file against a verifying key (exit code 1 if it is rejected).
+    ///
+    /// A key file's model digest is only a label: with --model (or --weight-commitment for
+    /// hashed weights) verify also checks that the proof is of that model. Without them it
+    /// says what the proof pins.
     #[command(after_help = EXIT_CODES)]
     Verify {
         /// The verifying key.
@@ -266,6 +272,16 @@ pub enum Command {
         /// Also check that the key was made from this SRS (e.g. the ceremony you trust).
         #[arg(long)]
         srs: Option<PathBuf>,
+        /// Pin the model: check that the key is the one this compiled circuit generates
+        /// (regenerated with the SRS of --srs, or the key's own, and compared commitment by
+        /// commitment), and that the proof's public weights or weight commitment are the
+        /// model's. Exit code 3 if not, or if the weights are private (nothing to compare).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Pin a private (hashed-weights) model: check the proof's weight commitment against
+        /// the published one (0x-prefixed hex). Exit code 3 if it differs.
+        #[arg(long)]
+        weight_commitment: Option<String>,
     },
     /// Show a compiled circuit's size: k, columns, rows, lookups, parameters.
     #[command(after_help = EXIT_CODES)]

@@ -9,7 +9,11 @@
 //!
 //! Points are affine with coordinates in Montgomery form, little-endian (an `Fq2` is `c0`
 //! then `c1`): exactly halo2's raw encoding. halo2 needs `g = [tau^i] G1` for `i < 2^k`,
-//! `g2 = G2` and `s_g2 = [tau] G2`; the Lagrange points are computed by an inverse FFT.
+//! `g2 = G2` and `s_g2 = [tau] G2`, and the Lagrange points of size `2^k`. A file prepared
+//! for phase 2 (`snarkjs powersoftau prepare phase2`, e.g. the Hermez `_final_` files) holds
+//! them in section 12, for every size; they are taken from there if they pass the check of
+//! `check_lagrange` (two multi-exponentiations), and computed by an inverse FFT of size
+//! `2^k` otherwise.
 //!
 //! The conversion checks that every point is on its curve, that `g[0]` and `g2` are the
 //! generators, and, with random `r_i`, that `e(sum r_i g[i+1], G2) = e(sum r_i g[i], s_g2)`:
@@ -18,18 +22,14 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
-use ff::Field;
 use halo2_proofs::{
-    arithmetic::best_multiexp,
     halo2curves::{
-        bn256::{pairing, Bn256, Fr, G1Affine, G2Affine},
-        group::{prime::PrimeCurveAffine, Curve},
+        bn256::{Bn256, G1Affine, G2Affine},
         CurveAffine,
     },
     poly::kzg::commitment::ParamsKZG,
     SerdeCurveAffine, SerdeFormat,
 };
-use rand::rngs::OsRng;
 
 use super::{params_from_powers, G1_RAW, G2_RAW, MAX_K};
 
@@ -37,7 +37,7 @@ use super::{params_from_powers, G1_RAW, G2_RAW, MAX_K};
 pub const MAGIC: &[u8; 4] = b"ptau";
 
 /// BN254's base-field modulus `q`, little-endian, as in the header of a bn128 `.ptau` file.
-const BN254_Q_LE: [u8; 32] = {
+pub(crate) const BN254_Q_LE: [u8; 32] = {
     let be: [u8; 32] = [
         0x30, 0x64, 0x4e, 0x72, 0xe1, 0x31, 0xa0, 0x29, 0xb8, 0x50, 0x45, 0xb6, 0x81, 0x81, 0x58,
         0x5d, 0x97, 0x81, 0x6a, 0x91, 0x68, 0x71, 0xca, 0x8d, 0x3c, 0x20, 0x8c, 0x16, 0xd8, 0x7c,
@@ -225,17 +225,21 @@ fn read_points<R: Read, C: SerdeCurveAffine + CurveAffine>(
     size: usize,
     section: u32,
 ) -> Result<Vec<C>, PtauError> {
+    use rayon::prelude::*;
     let mut bytes = vec![0u8; count * size];
     r.read_exact(&mut bytes)?;
-    bytes
-        .chunks(size)
-        .enumerate()
-        .map(|(index, mut chunk)| {
+    let points: Vec<Option<C>> = bytes
+        .par_chunks(size)
+        .map(|mut chunk| {
             C::read(&mut chunk, SerdeFormat::RawBytes)
                 .ok()
                 .filter(|p| bool::from(p.is_on_curve()))
-                .ok_or(PtauError::BadPoint { section, index })
         })
+        .collect();
+    points
+        .into_iter()
+        .enumerate()
+        .map(|(index, p)| p.ok_or(PtauError::BadPoint { section, index }))
         .collect()
 }
 
@@ -269,31 +273,98 @@ pub fn read_ptau<R: Read + Seek>(r: &mut R, k: Option<u32>) -> Result<ParamsKZG<
     r.seek(SeekFrom::Start(tau_g2.start))?;
     let g2s: Vec<G2Affine> = read_points(r, 2, G2_RAW, 3)?;
     let (g2, s_g2) = (g2s[0], g2s[1]);
-    check_powers(&g, g2, s_g2)?;
+    super::check::check_powers(&g, g2, s_g2).map_err(PtauError::Inconsistent)?;
+    if let Some(lagrange) = prepared_lagrange(r, &sections, power, &g)? {
+        return Ok(super::assemble(k, g, lagrange, g2, s_g2));
+    }
     Ok(params_from_powers(g, g2, s_g2))
 }
 
-/// Checks `g[0] = G1`, `g2 = G2`, `s_g2 != 0` and, with random weights, that every `g[i+1]`
-/// is `tau g[i]` for the `tau` of `s_g2`.
-fn check_powers(g: &[G1Affine], g2: G2Affine, s_g2: G2Affine) -> Result<(), PtauError> {
-    if g[0] != G1Affine::generator() || g2 != G2Affine::generator() {
-        return Err(PtauError::Inconsistent(
-            "the first points are not the generators",
-        ));
+/// `a` with `w_halo2^a = w_snarkjs` for the roots of unity of order `2^28`: halo2 takes
+/// `7^t`, snarkjs (ffjavascript) `5^t` (`5` is the smallest quadratic non-residue), where
+/// `r - 1 = t 2^28`. Found bit by bit (Pohlig-Hellman in a group of order `2^28`).
+pub(crate) fn snarkjs_root_exponent() -> u64 {
+    use ff::{Field, PrimeField};
+    use halo2_proofs::halo2curves::bn256::Fr;
+    // t = (r - 1) / 2^28, little-endian limbs.
+    const T: [u64; 4] = [
+        0x9b97_0914_3e1f_593f,
+        0x1815_85d2_833e_8487,
+        0x131a_029b_8504_5b68,
+        0x0000_0003_0644_e72e,
+    ];
+    let target = Fr::from(5).pow_vartime(T);
+    let base_inv = Fr::ROOT_OF_UNITY_INV;
+    let mut a = 0u64;
+    for bit in 0..Fr::S {
+        // (target w^-a)^(2^(S-1-bit)) is 1 iff bit `bit` of the exponent is 0.
+        let mut x = target * base_inv.pow_vartime([a]);
+        for _ in 0..Fr::S - 1 - bit {
+            x = x.square();
+        }
+        if x != Fr::ONE {
+            a |= 1 << bit;
+        }
     }
-    if bool::from(s_g2.is_identity()) {
-        return Err(PtauError::Inconsistent("[tau] G2 is the identity"));
+    a
+}
+
+/// The Lagrange points of size `g.len()` from section 12 of a file prepared for phase 2
+/// (`snarkjs powersoftau prepare phase2`, as the Hermez `_final_` files are): for each `p`
+/// from 0 to `power + 1`, the `2^p` Lagrange points of the first `2^p` powers. snarkjs's
+/// point `i` is at its root `w_s^i = w^(a i)` (see [`snarkjs_root_exponent`]), so it is
+/// halo2's point `a i mod 2^p`. They are used only if they pass
+/// [`super::check::check_lagrange`]; otherwise (no section 12, another layout) `None`, and
+/// the caller computes them.
+///
+/// # Errors
+/// [`PtauError::Io`] if reading fails, [`PtauError::BadPoint`] for a point off the curve.
+fn prepared_lagrange<R: Read + Seek>(
+    r: &mut R,
+    sections: &[(u32, Section)],
+    power: u32,
+    g: &[G1Affine],
+) -> Result<Option<Vec<G1Affine>>, PtauError> {
+    let Ok(section) = unique(sections, 12, "tauG1 Lagrange") else {
+        return Ok(None);
+    };
+    if section.size != ((4u64 << power) - 1) * G1_RAW as u64 {
+        return Ok(None);
     }
-    if g.len() < 2 {
-        return Ok(());
+    let n = g.len();
+    r.seek(SeekFrom::Start(
+        section.start + (n as u64 - 1) * G1_RAW as u64,
+    ))?;
+    let snarkjs: Vec<G1Affine> = read_points(r, n, G1_RAW, 12)?;
+    let a = snarkjs_root_exponent() as usize;
+    let mut lagrange = vec![G1Affine::generator(); n];
+    for (i, point) in snarkjs.into_iter().enumerate() {
+        lagrange[a.wrapping_mul(i) & (n - 1)] = point;
     }
-    let weights: Vec<Fr> = (0..g.len() - 1).map(|_| Fr::random(OsRng)).collect();
-    let lower = best_multiexp(&weights, &g[..g.len() - 1]).to_affine();
-    let upper = best_multiexp(&weights, &g[1..]).to_affine();
-    if pairing(&upper, &g2) != pairing(&lower, &s_g2) {
-        return Err(PtauError::Inconsistent(
-            "the G1 points are not successive powers of the G2 secret",
-        ));
+    Ok(super::check::check_lagrange(g, &lagrange)
+        .ok()
+        .map(|()| lagrange))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fixture, written by snarkjs and prepared for phase 2, has section 12, and its
+    /// Lagrange points are halo2's at every size (the check passes, so they are used).
+    #[test]
+    fn snarkjs_lagrange_points_are_halo2s() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pot10.ptau");
+        let mut file = io::BufReader::new(std::fs::File::open(path).expect("fixture"));
+        let sections = scan(&mut file).unwrap();
+        let tau_g1 = unique(&sections, 2, "tauG1").unwrap();
+        for k in [0, 1, 5, 10] {
+            file.seek(SeekFrom::Start(tau_g1.start)).unwrap();
+            let g: Vec<G1Affine> = read_points(&mut file, 1 << k, G1_RAW, 2).unwrap();
+            let lagrange = prepared_lagrange(&mut file, &sections, 10, &g).unwrap();
+            assert!(lagrange.is_some(), "k = {k}");
+        }
+        // The exponent, found on the fixture: snarkjs's point 1 of size 2^10 is halo2's 289.
+        assert_eq!(snarkjs_root_exponent() % 1024, 289);
     }
-    Ok(())
 }
