@@ -30,6 +30,7 @@ pub struct VerifyingKey {
     pub(crate) output_size: usize,
     pub(crate) visibility: VisibilitySettings,
     pub(crate) parameter_count: usize,
+    pub(crate) batch_size: usize,
     pub(crate) srs_is_unsafe: bool,
 }
 
@@ -78,6 +79,11 @@ impl VerifyingKey {
             + v.outputs.instance_entries(self.output_size)
     }
 
+    /// Inferences proven by one proof: 1, or the circuit's batch size.
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
     /// Number of outputs (for a batch circuit, all items' together).
     pub fn output_size(&self) -> usize {
         self.output_size
@@ -120,6 +126,7 @@ impl ProvingKey {
             output_size: model.batch_size() * model.model().output_size(),
             visibility: model.visibility(),
             parameter_count: model.model().parameter_count(),
+            batch_size: model.batch_size(),
             srs_is_unsafe: srs.is_unsafe(),
         };
         Ok(Self {

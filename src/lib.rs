@@ -56,7 +56,7 @@ pub use batch::{verify_batch, BatchItem, BatchProof};
 pub use compiled::{CircuitStats, CompiledModel};
 pub use error::{Error, Result};
 pub use keys::{keygen, ProvingKey, VerifyingKey};
-pub use pin::{verify_pinned, ModelPin, PinError};
+pub use pin::{verify_batch_pinned, verify_pinned, ModelPin, PinError};
 pub use proof::{Binding, Proof, PublicInputs};
 pub use prover::prove;
 pub use srs::Srs;

@@ -19,7 +19,15 @@ use std::fmt;
 use halo2_proofs::plonk::keygen_vk;
 use zkmlp_circuits::{MlpCircuit, Visibility};
 
-use crate::{compiled::CompiledModel, keys::VerifyingKey, proof::Proof, Binding, Error};
+use zkmlp_circuits::field::i128_to_field;
+
+use crate::{
+    batch::BatchProof,
+    compiled::CompiledModel,
+    keys::VerifyingKey,
+    proof::{binding_from_field, Proof},
+    Binding, Error,
+};
 
 /// What a verifier holds to pin the model behind a proof.
 #[derive(Clone, Copy, Debug)]
@@ -93,6 +101,16 @@ pub enum PinError {
         /// The proof's value.
         got: i64,
     },
+    /// A batch proof's public weight differs from the model's.
+    #[error("public weight {index} of the batch proof is 0x{} (a field element), the model's is {expected}", hex::encode(.got))]
+    PublicWeightEntryMismatch {
+        /// Position among the weights, then biases.
+        index: usize,
+        /// The model's value.
+        expected: i64,
+        /// The proof's entry, big-endian.
+        got: Binding,
+    },
     /// Nothing in the proof can be compared with what was given.
     #[error("{}; cannot check it against {given}", pinning(*.weights))]
     NotPinnable {
@@ -132,6 +150,8 @@ pub fn pinning(weights: Visibility) -> &'static str {
             "private weights: this proof shows that some weights of this shape give this \
              output, and pins no model"
         }
+        // `VisibilitySettings::validate` refuses folded weights; a key cannot hold them.
+        Visibility::Folded => "folded weights are not a valid visibility: this key pins nothing",
     }
 }
 
@@ -160,6 +180,7 @@ impl VerifyingKey {
             || model.batch_size() * inner.input_size() != self.input_size
             || model.batch_size() * inner.output_size() != self.output_size
             || inner.parameter_count() != self.parameter_count
+            || model.batch_size() != self.batch_size
         {
             return mismatch(KeyPart::Shape);
         }
@@ -227,11 +248,93 @@ pub fn check_weights(vk: &VerifyingKey, proof: &Proof, pin: &ModelPin<'_>) -> Re
             Ok(())
         }
         (ModelPin::Model(_), Visibility::Fixed) => Ok(()),
-        (ModelPin::Model(_), Visibility::Private) => Err(PinError::NotPinnable {
-            weights,
-            given: "the model",
-        }),
+        (ModelPin::Model(_), Visibility::Private | Visibility::Folded) => {
+            Err(PinError::NotPinnable {
+                weights,
+                given: "the model",
+            })
+        }
     }
+}
+
+/// [`check_weights`] for a batch proof: its weight commitment (hashed weights) or its public
+/// weights sit among the proof's `commitments`, after the input part.
+///
+/// # Errors
+/// As [`check_weights`].
+pub fn check_batch_weights(
+    vk: &VerifyingKey,
+    proof: &BatchProof,
+    pin: &ModelPin<'_>,
+) -> Result<(), PinError> {
+    let visibility = vk.visibility();
+    let weights = visibility.weights;
+    let start = visibility.inputs.instance_entries(vk.input_size());
+    let count = weights.instance_entries(vk.parameter_count());
+    let Some(entries) = proof.commitments.get(start..start + count) else {
+        return Err(PinError::KeyMismatch(KeyPart::Shape));
+    };
+    let commitment = |expected: Binding| match entries {
+        [got] if *got == expected => Ok(()),
+        [got] => Err(PinError::WeightCommitmentMismatch {
+            expected,
+            got: *got,
+        }),
+        _ => Err(PinError::KeyMismatch(KeyPart::Shape)),
+    };
+    match (pin, weights) {
+        (ModelPin::WeightCommitment(expected), Visibility::Hashed) => commitment(*expected),
+        (ModelPin::Model(model), Visibility::Hashed) => commitment(model.weight_commitment()),
+        (ModelPin::Model(model), Visibility::Public) => {
+            let (w, b) = model.model().flat_parameters();
+            let expected = [w, b].concat();
+            if expected.len() != entries.len() {
+                return Err(PinError::KeyMismatch(KeyPart::Shape));
+            }
+            match expected
+                .iter()
+                .zip(entries)
+                .enumerate()
+                .find(|(_, (&e, got))| binding_from_field(i128_to_field(e.into())) != **got)
+            {
+                Some((index, (&e, got))) => Err(PinError::PublicWeightEntryMismatch {
+                    index,
+                    expected: e,
+                    got: *got,
+                }),
+                None => Ok(()),
+            }
+        }
+        (ModelPin::Model(_), Visibility::Fixed) => Ok(()),
+        (ModelPin::WeightCommitment(_), _) => Err(PinError::NotPinnable {
+            weights,
+            given: "a weight commitment",
+        }),
+        (ModelPin::Model(_), Visibility::Private | Visibility::Folded) => {
+            Err(PinError::NotPinnable {
+                weights,
+                given: "the model",
+            })
+        }
+    }
+}
+
+/// [`verify_pinned`] for a batch proof: the key is the model's (for [`ModelPin::Model`]), the
+/// batch proof verifies ([`crate::batch::verify_batch`]), and its weights match
+/// ([`check_batch_weights`]).
+///
+/// # Errors
+/// As [`verify_pinned`].
+pub fn verify_batch_pinned(
+    vk: &VerifyingKey,
+    proof: &BatchProof,
+    pin: &ModelPin<'_>,
+) -> Result<(), PinError> {
+    if let ModelPin::Model(model) = pin {
+        vk.matches_model(model)?;
+    }
+    vk.verify_batch(proof)?;
+    check_batch_weights(vk, proof, pin)
 }
 
 /// Verifies `proof` against `vk` and checks that both belong to the pinned model: for

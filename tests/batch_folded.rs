@@ -255,3 +255,51 @@ fn keys_without_folded_outputs_refuse_batches() {
         Err(Error::Batch(BatchError::NotFolded(Visibility::Public)))
     ));
 }
+
+#[test]
+fn folded_key_files_round_trip_with_their_batch_size() {
+    use zkmlp::artifact::{CompiledFile, KeyFile};
+    let (pk, proof) = sixteen();
+    let compiled = CompiledFile::new(pk.model().clone());
+    let bytes = KeyFile::encode_verifying_key(pk.verifying_key(), &compiled);
+    let (meta, vk) = KeyFile::decode_verifying_key(&bytes).expect("a folded key file decodes");
+    assert_eq!(meta.batch_size, 16);
+    assert_eq!(vk.batch_size(), 16);
+    assert_eq!(vk.visibility().outputs, Visibility::Folded);
+    verify_batch(&vk, proof).expect("verifies with the decoded key");
+    // A batch listing another number of items than the key's batch size is refused, even
+    // when that number divides the key's input and output sizes.
+    let mut halved = proof.clone();
+    halved.collections.truncate(8);
+    halved.token_ids.truncate(8);
+    assert!(matches!(
+        verify_batch(&vk, &halved),
+        Err(Error::Batch(BatchError::ItemCount { expected: 16, .. }))
+    ));
+}
+
+#[test]
+fn a_batch_of_another_model_is_refused_by_the_published_weight_commitment() {
+    use zkmlp::{pin::check_batch_weights, ModelPin, PinError};
+    // Same shape, hashed weights: the verifier alone accepts either model's batch.
+    let visibility = folded(Visibility::Hashed, Visibility::Hashed);
+    let ours = key(2, visibility);
+    // Another model of the same shape and bit-widths: one weight moved by one unit.
+    let mut other_model = model();
+    other_model.layers[0].weights[0][0] += 1;
+    let compiled = CompiledModel::with_visibility(other_model, 2, visibility).unwrap();
+    // Unsafe, for testing: a seeded setup.
+    let srs = Srs::unsafe_setup_for_testing(compiled.k(), 9);
+    let theirs = ProvingKey::generate(&srs, &compiled).unwrap();
+    let proof = theirs.prove_batch(&items(2), 3).unwrap();
+    let vk = ours.verifying_key();
+    verify_batch(vk, &proof).expect("the key does not hold the weights");
+    let published = ModelPin::WeightCommitment(ours.model().weight_commitment());
+    assert!(matches!(
+        check_batch_weights(vk, &proof, &published),
+        Err(PinError::WeightCommitmentMismatch { .. })
+    ));
+    let own = ours.prove_batch(&items(2), 3).unwrap();
+    check_batch_weights(vk, &own, &published).expect("our model's batch is pinned");
+    zkmlp::verify_batch_pinned(vk, &own, &ModelPin::Model(ours.model())).expect("pinned");
+}

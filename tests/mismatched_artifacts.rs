@@ -315,16 +315,29 @@ fn cases() -> Vec<Case> {
             A(ArtifactError::Corrupted { kind: Vk, .. })
         ),
         case!(
-            "verifying-key file with format version 3 (header field)",
+            "verifying-key file with format version 4 (header field)",
             |fx, _| {
                 let mut bytes = fx.vk_bytes.clone();
-                bytes[8..12].copy_from_slice(&3u32.to_le_bytes());
+                bytes[8..12].copy_from_slice(&4u32.to_le_bytes());
                 run(KeyFile::decode_verifying_key(&bytes))
             },
             A(ArtifactError::UnsupportedVersion {
                 kind: Vk,
-                found: 3,
-                supported: 2
+                found: 4,
+                supported: 3
+            })
+        ),
+        case!(
+            "verifying-key file of the older format version 2 (no batch size)",
+            |fx, _| {
+                let mut bytes = fx.vk_bytes.clone();
+                bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
+                run(KeyFile::decode_verifying_key(&bytes))
+            },
+            A(ArtifactError::UnsupportedVersion {
+                kind: Vk,
+                found: 2,
+                supported: 3
             })
         ),
         case!(

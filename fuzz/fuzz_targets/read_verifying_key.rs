@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 use zkmlp::{artifact::KeyFile, srs::sha256};
 
 /// Header length, then the SRS payload's u64 length (see `zkmlp::artifact`'s key layout).
-const PARAMS_AT: usize = 116;
+const PARAMS_AT: usize = 120;
 const CHECKSUM_LEN: usize = 32;
 
 fuzz_target!(|data: &[u8]| {

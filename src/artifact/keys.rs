@@ -3,18 +3,19 @@
 //! ```text
 //! offset  size  field
 //!      0     8  magic "ZKMLPKEY"
-//!      8     4  format version (u32 LE)
+//!      8     4  key format version (u32 LE): [`KEY_FORMAT_VERSION`]
 //!     12     1  kind: 1 = proving key, 2 = verifying key
 //!     13     1  flags: bit 0 = made from an unsafe (seeded) SRS
-//!     14     1  visibility: inputs (bits 0-1), weights (2-3), outputs (4-5);
-//!                   0 = public, 1 = private, 2 = hashed, 3 = fixed
+//!     14     1  visibility: inputs (bits 0-1), weights (2-3), outputs (4-6);
+//!                   0 = public, 1 = private, 2 = hashed, 3 = fixed, 4 = folded (outputs)
 //!     15     1  reserved, zero
 //!     16    32  model digest
 //!     48    32  SRS digest (SHA-256 of the embedded parameters)
 //!     80     4  k
 //!     84    20  scale_bits, activation_bits, dot_width, input_size, output_size (u32 LE each)
 //!    104    12  weight_bits, bias_bits (0 when the weights are fixed), parameter count (u32 LE)
-//!    116     8  parameter bytes p (u64 LE), then p bytes: the SRS cut to k (halo2 raw format)
+//!    116     4  batch size: inferences per proof (u32 LE, at least 1)
+//!    120     8  parameter bytes p (u64 LE), then p bytes: the SRS cut to k (halo2 raw format)
 //!            8  key bytes q (u64 LE), then q bytes: halo2's key (`SerdeFormat::RawBytes`)
 //!           32  SHA-256 of everything above
 //! ```
@@ -33,7 +34,7 @@ use halo2_proofs::{
 };
 use zkmlp_circuits::{CircuitParams, MlpCircuit, MlpParams, Visibility, VisibilitySettings};
 
-use super::{read_bytes, ArtifactError, ArtifactKind, CompiledFile, Digest, FORMAT_VERSION};
+use super::{read_bytes, ArtifactError, ArtifactKind, CompiledFile, Digest};
 use crate::{
     keys::{ProvingKey, VerifyingKey},
     srs::{params_to_bytes, Srs, MAX_K},
@@ -42,7 +43,12 @@ use crate::{
 /// The first bytes of a key file.
 pub const KEY_MAGIC: &[u8; 8] = b"ZKMLPKEY";
 
-const HEADER_LEN: usize = 116;
+const HEADER_LEN: usize = 120;
+
+/// Version of the key-file envelope. Version 3 added the batch size (so a verifier knows how
+/// many items a batch proof values) and the `folded` output visibility; version 2 files are
+/// refused with [`ArtifactError::UnsupportedVersion`]: regenerate them with `zkmlp setup`.
+pub const KEY_FORMAT_VERSION: u32 = 3;
 const CHECKSUM_LEN: usize = 32;
 
 /// Which key a file holds.
@@ -91,6 +97,8 @@ pub struct KeyFile {
     pub output_size: usize,
     /// Weights and biases of the model.
     pub parameter_count: usize,
+    /// Inferences per proof (1, or the batch size).
+    pub batch_size: usize,
 }
 
 /// A decoded envelope: metadata and the two payloads.
@@ -115,6 +123,7 @@ impl KeyFile {
             output_size: self.output_size,
             visibility: self.circuit.visibility,
             parameter_count: self.parameter_count,
+            batch_size: self.batch_size,
             srs_is_unsafe: self.srs_is_unsafe,
         }
     }
@@ -272,7 +281,7 @@ fn encode(kind: KeyKind, vk: &VerifyingKey, compiled: &CompiledFile, key: &[u8])
     let params = params_to_bytes(&vk.params);
     let mut out = Vec::with_capacity(HEADER_LEN + 16 + params.len() + key.len() + CHECKSUM_LEN);
     out.extend_from_slice(KEY_MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&KEY_FORMAT_VERSION.to_le_bytes());
     out.push(kind.byte());
     out.push(u8::from(vk.srs_is_unsafe));
     out.push(visibility_byte(&circuit.visibility));
@@ -289,6 +298,7 @@ fn encode(kind: KeyKind, vk: &VerifyingKey, compiled: &CompiledFile, key: &[u8])
         circuit.weight_bits,
         circuit.bias_bits,
         u32::try_from(vk.parameter_count).expect("parameter counts fit in u32"),
+        u32::try_from(vk.batch_size).expect("batch sizes fit in u32"),
     ] {
         out.extend_from_slice(&value.to_le_bytes());
     }
@@ -301,11 +311,13 @@ fn encode(kind: KeyKind, vk: &VerifyingKey, compiled: &CompiledFile, key: &[u8])
     out
 }
 
-const VISIBILITIES: [Visibility; 4] = [
+/// Visibility codes: inputs and weights use the first four (2 bits), outputs all five (3 bits).
+const VISIBILITIES: [Visibility; 5] = [
     Visibility::Public,
     Visibility::Private,
     Visibility::Hashed,
     Visibility::Fixed,
+    Visibility::Folded,
 ];
 
 fn visibility_byte(v: &VisibilitySettings) -> u8 {
@@ -313,13 +325,21 @@ fn visibility_byte(v: &VisibilitySettings) -> u8 {
     code(v.inputs) | code(v.weights) << 2 | code(v.outputs) << 4
 }
 
-fn visibility_of(byte: u8) -> VisibilitySettings {
-    let part = |shift: u8| VISIBILITIES[usize::from((byte >> shift) & 3)];
-    VisibilitySettings {
-        inputs: part(0),
-        weights: part(2),
-        outputs: part(4),
+/// The visibility encoded in `byte`, or `None` for an unknown code or a set bit 7.
+fn visibility_of(byte: u8) -> Option<VisibilitySettings> {
+    let part = |shift: u8, mask: u8| {
+        VISIBILITIES
+            .get(usize::from((byte >> shift) & mask))
+            .copied()
+    };
+    if byte & 0x80 != 0 {
+        return None;
     }
+    Some(VisibilitySettings {
+        inputs: part(0, 3)?,
+        weights: part(2, 3)?,
+        outputs: part(4, 7)?,
+    })
 }
 
 fn u32_at(bytes: &[u8], at: usize) -> u32 {
@@ -353,11 +373,11 @@ fn envelope(bytes: &[u8], expected: Option<KeyKind>) -> Result<Envelope<'_>, Art
         return Err(truncated(HEADER_LEN + 8));
     }
     let version = u32_at(bytes, 8);
-    if version != FORMAT_VERSION {
+    if version != KEY_FORMAT_VERSION {
         return Err(ArtifactError::UnsupportedVersion {
             kind,
             found: version.into(),
-            supported: FORMAT_VERSION,
+            supported: KEY_FORMAT_VERSION,
         });
     }
     let found_kind = match bytes[12] {
@@ -420,6 +440,12 @@ fn envelope(bytes: &[u8], expected: Option<KeyKind>) -> Result<Envelope<'_>, Art
         });
     }
     let digest_at = |at: usize| Digest(bytes[at..at + 32].try_into().expect("32 bytes"));
+    let Some(visibility) = visibility_of(bytes[14]) else {
+        return Err(ArtifactError::Malformed {
+            kind,
+            detail: format!("unknown visibility byte {:#04x}", bytes[14]),
+        });
+    };
     let meta = KeyFile {
         kind: found_kind,
         srs_is_unsafe: bytes[13] & 1 == 1,
@@ -432,13 +458,14 @@ fn envelope(bytes: &[u8], expected: Option<KeyKind>) -> Result<Envelope<'_>, Art
                 activation_bits: u32_at(bytes, 88),
             },
             dot_width: u32_at(bytes, 92) as usize,
-            visibility: visibility_of(bytes[14]),
+            visibility,
             weight_bits: u32_at(bytes, 104),
             bias_bits: u32_at(bytes, 108),
         },
         input_size: u32_at(bytes, 96) as usize,
         output_size: u32_at(bytes, 100) as usize,
         parameter_count: u32_at(bytes, 112) as usize,
+        batch_size: u32_at(bytes, 116) as usize,
     };
     let malformed = |detail: String| ArtifactError::Malformed { kind, detail };
     meta.circuit
@@ -466,6 +493,13 @@ fn envelope(bytes: &[u8], expected: Option<KeyKind>) -> Result<Envelope<'_>, Art
     }
     if meta.k > MAX_K {
         return Err(malformed(format!("k = {} exceeds {MAX_K}", meta.k)));
+    }
+    let n = meta.batch_size;
+    if n == 0 || !meta.input_size.is_multiple_of(n) || !meta.output_size.is_multiple_of(n) {
+        return Err(malformed(format!(
+            "batch size {n} does not divide {} inputs and {} outputs",
+            meta.input_size, meta.output_size
+        )));
     }
     let [params, key] = payloads;
     let (params, key) = (&bytes[params], &bytes[key]);

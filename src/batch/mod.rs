@@ -178,15 +178,11 @@ impl BatchProof {
 
     /// Outputs per item under `vk`, from the number of items listed.
     fn outputs_per_item(&self, vk: &VerifyingKey) -> Result<usize, BatchError> {
-        let n = self.collections.len();
-        let fits = n > 0
-            && self.token_ids.len() == n
-            && vk.output_size().is_multiple_of(n)
-            && vk.input_size().is_multiple_of(n);
-        if !fits {
+        let n = vk.batch_size();
+        if self.collections.len() != n || self.token_ids.len() != n {
             return Err(BatchError::ItemCount {
-                expected: 0,
-                collections: n,
+                expected: n,
+                collections: self.collections.len(),
                 token_ids: self.token_ids.len(),
             });
         }

@@ -137,10 +137,13 @@ fn parse_visibility(s: &str) -> Result<crate::Visibility, String> {
         Visibility::Private,
         Visibility::Hashed,
         Visibility::Fixed,
+        Visibility::Folded,
     ]
     .into_iter()
     .find(|v| v.name() == s)
-    .ok_or_else(|| format!("`{s}` is not `public`, `private`, `hashed` or `fixed`"))
+    .ok_or_else(|| {
+        format!("`{s}` is not `public`, `private`, `hashed`, `fixed` or `folded` (outputs only)")
+    })
 }
 
 /// Calibration options of `compile`.
