@@ -33,25 +33,44 @@
 //! verifier does. The oracle adds one check: the binding instance must be the hash of the
 //! NFT it stores a price for.
 
+mod abi;
+mod anvil;
+mod attest;
 mod calldata;
+mod calls;
 mod codegen;
 mod error;
 mod executor;
 mod oracle;
 mod solc;
 
+pub use abi::{
+    abi_encode, address_word, decode_uint, encode_call, keccak256, selector, uint_word,
+    word_to_u128, AbiValue,
+};
+pub use anvil::Anvil;
+pub use attest::{
+    domain_separator, features_digest, instance_digest, items_hash, DataProvider, EIP712_NAME,
+    EIP712_VERSION, FEATURES_TYPE,
+};
 pub use calldata::{
     calldata_hex, checked_add_words, encode_calldata, instance_words, reduce_word, scalar_modulus,
     signed_word, Word,
 };
+pub use calls::{
+    batch_event_topic, decode_valuation, encode_submit_valuation, price_wei,
+    submit_valuation_calldata, valuation_event_topic, valuation_of_calldata, BatchCall,
+    SUBMIT_BATCH, SUBMIT_VALUATION,
+};
 pub use codegen::{SolidityVerifier, VERIFIER_CONTRACT};
 pub use error::EvmError;
-pub use executor::{Address, CallOutcome, CallStatus, EventLog, LocalEvm, TX_GAS_LIMIT};
+pub use executor::{
+    Address, CallOutcome, CallStatus, Chain, EventLog, LocalEvm, HARDFORK, LOCAL_CHAIN_ID,
+    TX_GAS_LIMIT,
+};
 pub use oracle::{
-    address_word, constructor_args, decode_uint, encode_submit_valuation, keccak256, nft_binding,
-    pinned_constructor_args, price_wei, selector, submit_valuation_calldata, uint_word,
-    valuation_event_topic, valuation_wei_calldata, weight_commitment_index, ORACLE_CONTRACT,
-    ORACLE_SOURCE,
+    model_pin, model_pin_value, nft_binding, weight_commitment_index, Attestation, BatchShape,
+    InstanceLayout, ModelPin, OracleConfig, ORACLE_CONTRACT, ORACLE_SOURCE,
 };
 pub use solc::{CompiledContract, Optimizer, Solc, EIP170_CODE_SIZE_LIMIT};
 
@@ -67,8 +86,9 @@ pub const ORACLE_SOURCE_NAME: &str = "NftValuationOracle.sol";
 /// as written; the Yul optimizer is not needed for it.
 pub const VERIFIER_OPTIMIZER: Optimizer = Optimizer::Off;
 
-/// Optimizer setting for the oracle.
-pub const ORACLE_OPTIMIZER: Optimizer = Optimizer::Runs(200);
+/// Optimizer setting for the oracle: the IR pipeline (`submitBatch` takes more arguments than
+/// the legacy code generator can keep on the stack).
+pub const ORACLE_OPTIMIZER: Optimizer = Optimizer::ViaIr(200);
 
 /// A generated verifier, compiled.
 #[derive(Clone, Debug, PartialEq, Eq)]
