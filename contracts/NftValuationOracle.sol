@@ -280,7 +280,7 @@ contract NftValuationOracle {
         uint256 expected = bindingOf(collection, tokenId);
         if (instances[0] != expected) revert BindingMismatch(expected, instances[0]);
         if (modelCount != 0) _checkModel(_digest(instances[modelStart:modelStart + modelCount]));
-        bytes32 items = keccak256(abi.encode(uint256(0x40), uint256(0xa0), uint256(1), collection, uint256(1), tokenId));
+        bytes32 items = keccak256(abi.encode(uint256(0x40), uint256(0x80), uint256(1), collection, uint256(1), tokenId));
         _checkAttestation(items, inputCount == 0 ? 0 : _digest(instances[inputStart:inputStart + inputCount]), epoch, attestation_);
         // The verifier also rejects any instance >= R, so `raw` below is canonical.
         (bool ok,) = verifier.staticcall(abi.encodePacked(instances, proof));
