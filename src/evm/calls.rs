@@ -145,8 +145,9 @@ mod tests {
         // attestation (length).
         assert_eq!(data.len(), 4 + 32 * (6 + 3 + 3 + 1));
         assert_eq!(data[4 + 2 * 32 + 31], 5);
-        assert_eq!(data[4 + 3 * 32 + 31], 0xc0);
-        assert_eq!(data[4 + 4 * 32 + 31], 0xc0 + 32 * 3);
+        let word = |i: usize| super::super::abi::decode_uint(&data[4 + 32 * i..4 + 32 * (i + 1)]);
+        assert_eq!(word(3), Some(0xc0));
+        assert_eq!(word(4), Some(0xc0 + 32 * 3));
         assert_eq!(data[4 + 0xc0 + 31], 2);
     }
 
