@@ -164,6 +164,22 @@ fn verifier_accepts_a_valid_proof_and_fits_eip170() {
         f.proof.bytes.len()
     );
     println!("verifier call gas used: {}", outcome.gas_used);
+    // Where the gas goes: the transaction base, calldata, the curve precompiles, the rest
+    // (modexp inversions, the interpreter, memory).
+    let calls = f.verifier.solidity.precompile_calls();
+    assert_eq!((calls.pairings, calls.pairing_pairs), (1, 2), "{calls:?}");
+    assert!(calls.ec_mul > 0 && calls.ec_add > 0, "{calls:?}");
+    let calldata_gas = zkmlp::evm::calldata_gas(&calldata);
+    println!(
+        "gas breakdown ({HARDFORK}): 21000 base + {calldata_gas} calldata + {} curve precompiles ({} ecMul, {} ecAdd, {} pairing of {} pairs) + {} modexp calls and execution {}",
+        calls.curve_gas(),
+        calls.ec_mul,
+        calls.ec_add,
+        calls.pairings,
+        calls.pairing_pairs,
+        calls.mod_exp,
+        outcome.gas_used - 21_000 - calldata_gas - calls.curve_gas()
+    );
     assert!(size < EIP170_CODE_SIZE_LIMIT, "verifier is {size} bytes");
     assert!(outcome.output.is_empty());
 }

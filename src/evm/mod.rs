@@ -54,15 +54,15 @@ pub use attest::{
     EIP712_VERSION, FEATURES_TYPE,
 };
 pub use calldata::{
-    calldata_hex, checked_add_words, encode_calldata, instance_words, reduce_word, scalar_modulus,
-    signed_word, Word,
+    calldata_gas, calldata_hex, checked_add_words, encode_calldata, instance_words, reduce_word,
+    scalar_modulus, signed_word, Word,
 };
 pub use calls::{
     batch_event_topic, decode_valuation, encode_submit_valuation, price_wei,
     submit_valuation_calldata, valuation_event_topic, valuation_of_calldata, BatchCall,
     SUBMIT_BATCH, SUBMIT_VALUATION,
 };
-pub use codegen::{SolidityVerifier, VERIFIER_CONTRACT};
+pub use codegen::{PrecompileCalls, SolidityVerifier, VERIFIER_CONTRACT};
 pub use error::EvmError;
 pub use executor::{
     Address, CallOutcome, CallStatus, Chain, EventLog, LocalEvm, HARDFORK, LOCAL_CHAIN_ID,
