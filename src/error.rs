@@ -100,6 +100,10 @@ pub enum Error {
     /// The proof bytes are malformed or the proof does not verify for these public inputs.
     #[error("the proof is invalid: {0}")]
     InvalidProof(String),
+    /// A batch with folded outputs is malformed, or a key is used with the wrong kind of
+    /// proof (see [`crate::batch`]).
+    #[error(transparent)]
+    Batch(#[from] crate::batch::BatchError),
     /// A halo2 operation (key generation or proving) failed.
     #[error("halo2 {operation} failed: {message}")]
     Halo2 {

@@ -27,12 +27,14 @@
 //! exports into the float MLP), [`quantize`] (fixed point and the integer reference
 //! forward pass), [`calibrate`] (fixed-point parameters chosen from samples, with sound
 //! activation bounds over the calibrated input range), [`compiled`] (circuit layout),
-//! [`keys`], [`prover`], [`verifier`], [`evm`] (Solidity verifier, calldata, oracle,
+//! [`keys`], [`prover`], [`verifier`], [`batch`] (collection-scale batch proofs with folded
+//! outputs), [`evm`] (Solidity verifier, calldata, oracle,
 //! in-process EVM).
 //! The constraints themselves live in the `zkmlp-circuits` crate.
 #![deny(missing_docs)]
 
 pub mod artifact;
+pub mod batch;
 pub mod calibrate;
 pub mod cli;
 pub mod compiled;
@@ -48,6 +50,7 @@ pub mod srs;
 pub mod train;
 pub mod verifier;
 
+pub use batch::{verify_batch, BatchItem, BatchProof};
 pub use compiled::{CircuitStats, CompiledModel};
 pub use error::{Error, Result};
 pub use keys::{keygen, ProvingKey, VerifyingKey};

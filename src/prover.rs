@@ -18,6 +18,7 @@ use snark_verifier_sdk::snark_verifier::{
 use zkmlp_circuits::{MlpCircuit, MlpWitness, Visibility, WitnessError};
 
 use crate::{
+    batch::BatchError,
     error::{Error, Result},
     keys::ProvingKey,
     proof::{binding_from_field, binding_to_field, Binding, Commitments, Proof, PublicInputs},
@@ -84,6 +85,14 @@ impl ProvingKey {
     ///
     /// [`CompiledModel::new_batch`]: crate::CompiledModel::new_batch
     pub fn prove_items(&self, items: &[Vec<f64>], binding: Binding) -> Result<Proof> {
+        let items: Vec<&[f64]> = items.iter().map(Vec::as_slice).collect();
+        let input = self.quantize_items(&items)?;
+        self.prove_quantized(&input, binding)
+    }
+
+    /// Checks a batch's items against the key (count, features per item, calibrated range)
+    /// and quantizes them in parallel, one item after another.
+    pub(crate) fn quantize_items(&self, items: &[&[f64]]) -> Result<Vec<i64>> {
         let expected = self.model.batch_size();
         if items.len() != expected {
             return Err(Error::BatchSize {
@@ -106,7 +115,7 @@ impl ProvingKey {
             .par_iter()
             .map(|features| quantize_input(params, features))
             .collect::<Result<_, _>>()?;
-        self.prove_quantized(&quantized.concat(), binding)
+        Ok(quantized.concat())
     }
 
     /// Proves a precomputed witness; the witness's own inputs and outputs become the
@@ -114,12 +123,25 @@ impl ProvingKey {
     ///
     /// # Errors
     /// [`Error::WitnessShape`] if the witness was not made for this key's layout,
-    /// [`Error::Halo2`] if proving fails.
+    /// [`BatchError::FoldedNeedsBatch`] for a key with folded outputs (prove those with
+    /// [`ProvingKey::prove_batch`]), [`Error::Halo2`] if proving fails.
     pub fn prove_witness(&self, witness: MlpWitness) -> Result<Proof> {
+        if witness.visibility.outputs_folded() {
+            return Err(BatchError::FoldedNeedsBatch.into());
+        }
+        let public_inputs = public_inputs(&witness);
+        Ok(Proof {
+            bytes: self.prove_to_bytes(witness)?,
+            public_inputs,
+            scale_bits: self.model.params().scale_bits,
+        })
+    }
+
+    /// Proves a witness against its own instance; returns the proof bytes.
+    pub(crate) fn prove_to_bytes(&self, witness: MlpWitness) -> Result<Vec<u8>> {
         if !witness.fits(self.model.layout()) {
             return Err(Error::WitnessShape);
         }
-        let public_inputs = public_inputs(&witness);
         let instance = witness.instance();
         let circuit = MlpCircuit::new(self.model.layout().clone(), Arc::new(witness));
         let mut transcript =
@@ -136,11 +158,7 @@ impl ProvingKey {
             operation: "proving",
             message: e.to_string(),
         })?;
-        Ok(Proof {
-            bytes: transcript.finalize(),
-            public_inputs,
-            scale_bits: self.model.params().scale_bits,
-        })
+        Ok(transcript.finalize())
     }
 }
 

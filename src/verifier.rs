@@ -7,7 +7,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use halo2_proofs::{
-    halo2curves::bn256::{Bn256, G1Affine},
+    halo2curves::bn256::{Bn256, Fr, G1Affine},
     plonk::verify_proof,
     poly::kzg::{
         commitment::KZGCommitmentScheme, multiopen::VerifierSHPLONK, strategy::SingleStrategy,
@@ -31,10 +31,15 @@ impl VerifyingKey {
     ///
     /// # Errors
     /// [`Error::InstanceShape`] or [`Error::PublicInputOutOfRange`] for public inputs that
-    /// cannot match the circuit, [`Error::InvalidProof`] for anything else that fails.
+    /// cannot match the circuit, [`Error::Batch`] for a key with folded outputs (verify those
+    /// with [`VerifyingKey::verify_batch`]), [`Error::InvalidProof`] for anything else that
+    /// fails.
     pub fn verify(&self, proof: &Proof) -> Result<()> {
         let public = &proof.public_inputs;
         let visibility = self.visibility;
+        if visibility.outputs_folded() {
+            return Err(crate::batch::BatchError::FoldedNeedsBatch.into());
+        }
         let shown = |v: Visibility, count: usize| if v == Visibility::Public { count } else { 0 };
         let (expected_features, expected_outputs) = (
             shown(visibility.inputs, self.input_size),
@@ -91,8 +96,14 @@ impl VerifyingKey {
             )));
         }
         let instance = public.to_field().ok_or(Error::BindingOutOfField)?;
+        self.verify_instance(&instance, &proof.bytes)
+    }
+
+    /// Checks proof `bytes` against the instance column `instance`: halo2's verifier behind a
+    /// panic guard, with no bytes left over.
+    pub(crate) fn verify_instance(&self, instance: &[Fr], bytes: &[u8]) -> Result<()> {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            let mut unread: &[u8] = &proof.bytes;
+            let mut unread: &[u8] = bytes;
             let mut transcript =
                 EvmTranscript::<G1Affine, NativeLoader, _, Vec<u8>>::init(&mut unread);
             let verdict =
@@ -100,7 +111,7 @@ impl VerifyingKey {
                     self.params.as_ref(),
                     &self.vk,
                     SingleStrategy::new(self.params.as_ref()),
-                    &[&[instance.as_slice()]],
+                    &[&[instance]],
                     &mut transcript,
                 );
             drop(transcript);

@@ -1,7 +1,8 @@
 //! The MLP circuit: configures the chips and assigns a planned layout in one region.
 //!
-//! Public instance (one column): the binding value, the quantized input features, then the
-//! quantized outputs.
+//! Public instance (one column): the binding value, then the inputs, weights and outputs as
+//! their visibility says (see [`crate::layout`]); by default the quantized input features,
+//! then the quantized outputs.
 //! Weights, biases and the lookup table are fixed columns, bound by the verifying key.
 
 use std::sync::Arc;
@@ -14,12 +15,13 @@ use halo2_proofs::{
 
 use crate::chips::{
     dot::{DotChip, DotConfig, DotInstructions},
+    horner::{HornerChip, HornerConfig, HornerInstructions},
     pack::{PackChip, PackConfig},
     poseidon::{PoseidonChip, PoseidonConfig},
     range::{RangeChip, RangeConfig, RangeInstructions},
     rescale::{signed_schedule, ReluChip, ReluConfig, RescaleSchedule},
 };
-use crate::layout::{hash_lanes, CellRef, Lane, MlpLayout};
+use crate::layout::{hash_lanes, CellRef, Lane, MlpLayout, PackSegment};
 use crate::spec::{MlpParams, VisibilitySettings};
 use crate::witness::MlpWitness;
 
@@ -94,6 +96,8 @@ pub struct MlpConfig {
     pub pack: Option<PackConfig>,
     /// Poseidon gates, when a part is hashed.
     pub poseidon: Option<PoseidonConfig>,
+    /// Horner gate, when the outputs are folded.
+    pub horner: Option<HornerConfig>,
 }
 
 impl MlpConfig {
@@ -126,14 +130,17 @@ impl MlpConfig {
         let dot = DotChip::configure(meta, &inputs, acc, witnessed.then_some(&weights[..]));
         let range = RangeChip::configure(meta, z, &table_widths(&params));
         let relu = ReluChip::configure(meta, z, &schedule);
-        let (pack, poseidon) = if params.visibility.any_hashed() {
-            let pack = PackChip::configure(meta, inputs[0], acc, dot.chain, dot.bias);
-            let lanes = hash_lanes(params.dot_width, witnessed);
-            let state = lanes.map(|lane| advice[lane.index()]);
-            (Some(pack), Some(PoseidonChip::configure(meta, state)))
-        } else {
-            (None, None)
-        };
+        let visibility = params.visibility;
+        let pack = visibility
+            .any_packed()
+            .then(|| PackChip::configure(meta, inputs[0], acc, dot.chain, dot.bias));
+        let lanes = hash_lanes(params.dot_width, witnessed).map(|lane| advice[lane.index()]);
+        let poseidon = visibility
+            .any_hashed()
+            .then(|| PoseidonChip::configure(meta, lanes));
+        let horner = visibility
+            .outputs_folded()
+            .then(|| HornerChip::configure(meta, lanes));
         Self {
             advice,
             instance,
@@ -142,6 +149,7 @@ impl MlpConfig {
             relu,
             pack,
             poseidon,
+            horner,
         }
     }
 
@@ -218,6 +226,7 @@ impl Circuit<Fr> for MlpCircuit {
             || "mlp",
             |mut region| {
                 assign_hash_fixed(&config, layout, &mut region)?;
+                assign_fold_fixed(&config, layout, &mut region)?;
                 for (row, dot_row) in layout.dot_rows.iter().enumerate() {
                     match dot_row {
                         Some(dot_row) => dot.assign_row_fixed(&mut region, row, dot_row)?,
@@ -270,6 +279,7 @@ impl Circuit<Fr> for MlpCircuit {
                     }
                 }
                 constrain_hash_inputs(&config, layout, &mut region);
+                constrain_fold(&config, layout, &mut region);
                 for (layer, bias_rows) in layout.neurons.iter().zip(layout.bias_rows.iter()) {
                     for (neuron, &bias_row) in layer.iter().zip(bias_rows.iter().cycle()) {
                         if let Some(row) = neuron.bias_row {
@@ -309,6 +319,59 @@ impl Circuit<Fr> for MlpCircuit {
     }
 }
 
+/// Enables the packing and Horner gates of folded outputs and assigns their fixed values.
+fn assign_fold_fixed(
+    config: &MlpConfig,
+    layout: &MlpLayout,
+    region: &mut Region<'_, Fr>,
+) -> Result<(), Error> {
+    let (Some(fold), Some(pack), Some(horner)) = (&layout.fold, config.pack, config.horner) else {
+        return Ok(());
+    };
+    let segment = &fold.segment;
+    PackChip::construct(pack).assign_fixed(
+        region,
+        segment.start,
+        segment.cells.len(),
+        segment.bits,
+    )?;
+    HornerChip::construct(horner).enable_chain(region, fold.start, fold.words())
+}
+
+/// Ties the folded outputs' packed values to their range-checked cells, and the Horner chain
+/// to the words and the binding: `acc_0 = w_(m-1)`, then on row `t >= 1`, `c = binding` and
+/// `w = w_(m-1-t)` (see [`crate::chips::horner`]).
+fn constrain_fold(config: &MlpConfig, layout: &MlpLayout, region: &mut Region<'_, Fr>) {
+    let Some(fold) = &layout.fold else {
+        return;
+    };
+    constrain_packed_values(config, &fold.segment, region);
+    let words = fold.word_cells();
+    let binding = config.cell(CellRef::z(layout.binding_row));
+    let last = words.len() - 1;
+    for t in 0..words.len() {
+        let [acc, c, w] = fold.row_cells(t).map(|cell| config.cell(cell));
+        let word = config.cell(words[last - t]);
+        if t == 0 {
+            region.constrain_equal(acc, word);
+        } else {
+            region.constrain_equal(c, binding);
+            region.constrain_equal(w, word);
+        }
+    }
+}
+
+/// Ties every value of a packing segment to its range-checked cell.
+fn constrain_packed_values(config: &MlpConfig, segment: &PackSegment, region: &mut Region<'_, Fr>) {
+    for (i, &cell) in segment.cells.iter().enumerate() {
+        let value = CellRef {
+            lane: Lane::Input(0),
+            row: segment.start + i,
+        };
+        region.constrain_equal(config.cell(value), config.cell(cell));
+    }
+}
+
 /// Enables the packing and Poseidon gates of every hashed part and assigns their fixed values.
 fn assign_hash_fixed(
     config: &MlpConfig,
@@ -333,13 +396,7 @@ fn assign_hash_fixed(
 fn constrain_hash_inputs(config: &MlpConfig, layout: &MlpLayout, region: &mut Region<'_, Fr>) {
     for plan in &layout.hashes {
         for segment in &plan.segments {
-            for (i, &cell) in segment.cells.iter().enumerate() {
-                let value = CellRef {
-                    lane: Lane::Input(0),
-                    row: segment.start + i,
-                };
-                region.constrain_equal(config.cell(value), config.cell(cell));
-            }
+            constrain_packed_values(config, segment, region);
         }
         for (index, element) in plan.message_cells().into_iter().enumerate() {
             let (offset, column) = PoseidonChip::message_cell(index);

@@ -23,8 +23,11 @@
 //! - a hashed part gets packing rows on the side lanes (after the dot rows) and Poseidon
 //!   blocks (see [`crate::chips::pack`], [`crate::chips::poseidon`]): on the first three side
 //!   lanes when there are three, otherwise on `Z, Acc, Input(0)` below every other row;
+//! - folded outputs (see [`crate::chips::horner`]) get packing rows after those of the hashed
+//!   parts and a Horner chain of one row per packed word after the Poseidon blocks, on the
+//!   same three lanes as Poseidon;
 //! - the instance lists, after the binding, each part's values if public, its digest if
-//!   hashed, nothing if private or fixed.
+//!   hashed, the fold if folded, nothing if private or fixed.
 //!
 //! A *batch* layout repeats the plan for several inferences of the same model; the instance
 //! then lists every item's features, then every item's outputs. The plan depends only on the
@@ -188,6 +191,42 @@ impl HashPlan {
     }
 }
 
+/// How folded outputs are packed into words and folded at the binding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoldPlan {
+    /// The outputs (every item's, in order), packed into words.
+    pub segment: PackSegment,
+    /// First row of the Horner chain (one row per word, the last word first).
+    pub start: usize,
+    /// The chain's lanes: the running fold `acc`, the point `c` and the word `w`.
+    pub lanes: [Lane; 3],
+}
+
+impl FoldPlan {
+    /// Number of packed words.
+    pub fn words(&self) -> usize {
+        self.word_cells().len()
+    }
+
+    /// The packing chains' final cells, one per word, in word order.
+    pub fn word_cells(&self) -> Vec<CellRef> {
+        self.segment.element_cells()
+    }
+
+    /// The `acc`, `c` and `w` cells of chain row `t` (`t = 0` adds the last word).
+    pub fn row_cells(&self, t: usize) -> [CellRef; 3] {
+        self.lanes.map(|lane| CellRef {
+            lane,
+            row: self.start + t,
+        })
+    }
+
+    /// The cell holding the fold `D` (the chain's last `acc`).
+    pub fn folded_cell(&self) -> CellRef {
+        self.row_cells(self.words() - 1)[0]
+    }
+}
+
 /// The complete cell plan of an MLP circuit.
 #[derive(Clone, Debug)]
 pub struct MlpLayout {
@@ -237,8 +276,11 @@ pub struct MlpLayout {
     pub side_len: usize,
     /// The hashed parts.
     pub hashes: Vec<HashPlan>,
-    /// The three lanes holding the Poseidon state (unused when nothing is hashed).
+    /// The three lanes holding the Poseidon state and the Horner chain (unused when nothing
+    /// is hashed or folded).
     pub hash_lanes: [Lane; 3],
+    /// With folded outputs: their packing and Horner chain.
+    pub fold: Option<FoldPlan>,
     /// Inferences proven together. Items are laid out one after another; `input_rows` and
     /// every layer of `neurons` list item 0's entries, then item 1's, and so on. Witnessed
     /// weights are laid out once and shared by every item.
@@ -367,6 +409,7 @@ impl MlpLayout {
             side_len: 0,
             hashes: Vec::new(),
             hash_lanes: [Lane::Z, Lane::Acc, Lane::Input(0)],
+            fold: None,
             batch_size,
             model,
         };
@@ -474,8 +517,9 @@ impl MlpLayout {
         placements
     }
 
-    /// Packing rows after the dot rows, then the Poseidon blocks: on the side lanes when there
-    /// are three of them, otherwise on `Z, Acc, Input(0)` below every other row.
+    /// Packing rows after the dot rows (hashed parts, then folded outputs), then the Poseidon
+    /// blocks, then the Horner chain: on the side lanes when there are three of them,
+    /// otherwise on `Z, Acc, Input(0)` below every other row.
     fn plan_hashes(&mut self) {
         let params = self.model.params;
         let mut parts: Vec<(Part, Vec<ValueRun>)> = Vec::new();
@@ -514,6 +558,16 @@ impl MlpLayout {
                 start: 0,
             });
         }
+        let fold_segment = self.visibility.outputs_folded().then(|| {
+            let cells = self.output_cells();
+            let start = self.side_len;
+            self.side_len += cells.len();
+            PackSegment {
+                cells,
+                bits: params.activation_bits,
+                start,
+            }
+        });
         self.hash_lanes = hash_lanes(self.dot_width, self.visibility.weights_are_witnessed());
         let on_side = self.hash_lanes[0] != Lane::Z;
         let mut row = if on_side {
@@ -525,7 +579,16 @@ impl MlpLayout {
             plan.start = row;
             row += crate::chips::poseidon::hash_rows(plan.message_cells().len());
         }
-        if !plans.is_empty() {
+        if let Some(segment) = fold_segment {
+            let fold = FoldPlan {
+                segment,
+                start: row,
+                lanes: self.hash_lanes,
+            };
+            row += fold.words();
+            self.fold = Some(fold);
+        }
+        if !plans.is_empty() || self.fold.is_some() {
             self.side_len = row;
             if !on_side {
                 self.range_len = row;
@@ -627,8 +690,8 @@ impl MlpLayout {
         }
     }
 
-    /// The instance cells of one part: its values if public, its digest if hashed, nothing
-    /// if private or fixed.
+    /// The instance cells of one part: its values if public, its digest if hashed, the fold
+    /// if folded, nothing if private or fixed.
     pub fn part_instance_cells(&self, part: Part) -> Vec<CellRef> {
         let visibility = match part {
             Part::Inputs => self.visibility.inputs,
@@ -651,6 +714,7 @@ impl MlpLayout {
                 .filter(|plan| plan.part == part)
                 .map(|plan| self.digest_cell(plan))
                 .collect(),
+            Visibility::Folded => self.fold.iter().map(FoldPlan::folded_cell).collect(),
             Visibility::Private | Visibility::Fixed => Vec::new(),
         }
     }
@@ -662,7 +726,7 @@ impl MlpLayout {
 
     /// All cells tied to the instance column, in instance order: the binding, then the
     /// inputs, the weights and the outputs, each as its visibility says (values if public,
-    /// one digest if hashed, nothing if private or fixed).
+    /// one digest if hashed, the fold if folded, nothing if private or fixed).
     pub fn instance_cells(&self) -> Vec<CellRef> {
         std::iter::once(CellRef::z(self.binding_row))
             .chain(self.part_instance_cells(Part::Inputs))
@@ -672,7 +736,7 @@ impl MlpLayout {
     }
 }
 
-/// The lanes holding the Poseidon state: the first three side lanes (every lane but `Z`) when
+/// The lanes holding the Poseidon state (and the Horner chain): the first three side lanes (every lane but `Z`) when
 /// there are three, otherwise `Z, Acc, Input(0)`.
 pub fn hash_lanes(dot_width: usize, witnessed_weights: bool) -> [Lane; 3] {
     let side: Vec<Lane> = Lane::all_with(dot_width, witnessed_weights)

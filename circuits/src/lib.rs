@@ -11,6 +11,7 @@
 //! - [`chips::pack`] and [`chips::poseidon`]: commitments to hashed inputs, weights or outputs
 //!   (Poseidon over BN254, width 3, 8 full and 57 partial rounds), for the visibility modes
 //!   of [`spec::Visibility`];
+//! - [`chips::horner`]: folded outputs, packed words evaluated at the binding as a polynomial;
 //! - [`layout`] plans every cell, [`witness`] computes them, [`circuit`] assigns them.
 //!
 //! No value can wrap around the field: every input and activation is range-checked to at most
@@ -26,7 +27,7 @@ pub mod spec;
 pub mod witness;
 
 pub use circuit::{CircuitParams, MlpCircuit, MlpConfig};
-pub use layout::{CellRef, Lane, MlpLayout};
+pub use layout::{CellRef, FoldPlan, Lane, MlpLayout};
 pub use spec::{
     Activation, MlpParams, QuantizedLayer, QuantizedMlp, SpecError, Visibility, VisibilitySettings,
 };

@@ -237,12 +237,20 @@ pub enum SpecError {
     InvalidDotWidth(usize),
     /// A batch of zero inferences.
     EmptyBatch,
-    /// A visibility that a part cannot take (only weights can be `Fixed`).
+    /// A visibility that a part cannot take (only weights can be `Fixed`, only outputs
+    /// `Folded`).
     InvalidVisibility {
-        /// `"inputs"` or `"outputs"`.
+        /// `"inputs"`, `"weights"` or `"outputs"`.
         part: &'static str,
         /// The refused visibility.
         visibility: Visibility,
+    },
+    /// Folded outputs with private inputs or weights: the prover could choose them after the
+    /// binding is known, so the fold would not bind the outputs (see
+    /// [`crate::chips::horner`]).
+    UnboundFold {
+        /// `"inputs"` or `"weights"`.
+        part: &'static str,
     },
 }
 
@@ -269,7 +277,11 @@ impl fmt::Display for SpecError {
             Self::EmptyBatch => write!(f, "a batch must hold at least one inference"),
             Self::InvalidVisibility { part, visibility } => write!(
                 f,
-                "{part} cannot be {visibility}: only the weights can be fixed in the verifying key"
+                "{part} cannot be {visibility}: only the weights can be fixed in the verifying key, only the outputs folded"
+            ),
+            Self::UnboundFold { part } => write!(
+                f,
+                "folded outputs cannot have private {part}: the prover could choose them after the binding, so the fold would not bind the outputs"
             ),
             Self::InvalidDotWidth(width) => write!(
                 f,
@@ -299,15 +311,20 @@ pub enum Visibility {
     Hashed,
     /// Weights only: the values are fixed columns, so the verifying key itself binds them.
     Fixed,
+    /// Outputs only: the values are packed several to a word (as for hashing), and the words
+    /// folded into one public element `D = sum_j w_j c^j` at the binding `c` (see
+    /// [`crate::chips::horner`]). The verifier learns the words from the prover, computes `c`
+    /// as a hash of them (and of everything else public), then `D` itself.
+    Folded,
 }
 
 impl Visibility {
     /// Public-instance entries a part of `count` values takes: all of them if public, one
-    /// commitment if hashed, none if private or fixed.
+    /// commitment if hashed, one fold if folded, none if private or fixed.
     pub fn instance_entries(self, count: usize) -> usize {
         match self {
             Self::Public => count,
-            Self::Hashed => 1,
+            Self::Hashed | Self::Folded => 1,
             Self::Private | Self::Fixed => 0,
         }
     }
@@ -319,6 +336,7 @@ impl Visibility {
             Self::Private => "private",
             Self::Hashed => "hashed",
             Self::Fixed => "fixed",
+            Self::Folded => "folded",
         }
     }
 }
@@ -336,7 +354,7 @@ pub struct VisibilitySettings {
     pub inputs: Visibility,
     /// Weights and biases: fixed (in the verifying key), public, private or hashed.
     pub weights: Visibility,
-    /// Outputs: public, private or hashed.
+    /// Outputs: public, private, hashed or folded.
     pub outputs: Visibility,
 }
 
@@ -352,17 +370,45 @@ impl Default for VisibilitySettings {
 }
 
 impl VisibilitySettings {
-    /// Checks that only the weights are `Fixed`.
+    /// Checks that only the weights are `Fixed` and only the outputs `Folded`, and that folded
+    /// outputs come with inputs and weights that the statement fixes (not private).
     ///
     /// # Errors
     /// [`SpecError::InvalidVisibility`] naming the part.
     pub fn validate(&self) -> Result<(), SpecError> {
-        for (part, visibility) in [("inputs", self.inputs), ("outputs", self.outputs)] {
-            if visibility == Visibility::Fixed {
+        let refused = [
+            (
+                "inputs",
+                self.inputs,
+                [Visibility::Fixed, Visibility::Folded],
+            ),
+            ("weights", self.weights, [Visibility::Folded; 2]),
+            ("outputs", self.outputs, [Visibility::Fixed; 2]),
+        ];
+        for (part, visibility, refused) in refused {
+            if refused.contains(&visibility) {
                 return Err(SpecError::InvalidVisibility { part, visibility });
             }
         }
+        if self.outputs_folded() {
+            // The fold is sound only if the outputs are fixed before the binding is drawn.
+            for (part, visibility) in [("inputs", self.inputs), ("weights", self.weights)] {
+                if visibility == Visibility::Private {
+                    return Err(SpecError::UnboundFold { part });
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// Whether the outputs are folded at the binding (see [`Visibility::Folded`]).
+    pub fn outputs_folded(&self) -> bool {
+        self.outputs == Visibility::Folded
+    }
+
+    /// Whether any values are packed: a hashed part, or folded outputs.
+    pub fn any_packed(&self) -> bool {
+        self.any_hashed() || self.outputs_folded()
     }
 
     /// Whether weights and biases are advice cells (any mode but `Fixed`).

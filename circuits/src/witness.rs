@@ -11,12 +11,13 @@ use halo2_proofs::halo2curves::bn256::Fr;
 use rayon::prelude::*;
 
 use crate::chips::{
+    horner::horner_trace,
     pack::{pack, pack_trace},
     poseidon::hash_trace,
     range::{decomposition_fits, running_sum},
 };
 use crate::field::i128_to_field;
-use crate::layout::{BlockKind, CellRef, Lane, MlpLayout, Part};
+use crate::layout::{BlockKind, CellRef, Lane, MlpLayout, PackSegment, Part};
 use crate::spec::Activation;
 use crate::spec::{Visibility, VisibilitySettings};
 
@@ -99,6 +100,10 @@ pub struct MlpWitness {
     pub public_weights: Vec<Fr>,
     /// The Poseidon digest of each hashed part, in instance order.
     pub digests: Vec<Fr>,
+    /// With folded outputs: the packed words, in order.
+    pub words: Vec<Fr>,
+    /// With folded outputs: their fold `D = sum_j words[j] * binding^j`.
+    pub folded: Option<Fr>,
 }
 
 impl MlpWitness {
@@ -213,6 +218,7 @@ impl MlpWitness {
         }
         columns[Lane::Z.index()][layout.binding_row] = binding;
         fill_hashes(layout, &z, &mut columns);
+        let words = fill_fold_packing(layout, &z, &mut columns);
         let outputs = activations
             .into_iter()
             .map(|v| i64::try_from(v).expect("activations are bounded by 2^39"))
@@ -225,7 +231,10 @@ impl MlpWitness {
             visibility: layout.visibility,
             public_weights: Vec::new(),
             digests: Vec::new(),
+            words,
+            folded: None,
         };
+        witness.rebind(layout, binding);
         witness.public_weights = match layout.visibility.weights {
             Visibility::Public => layout.part_instance_cells(Part::Weights),
             _ => Vec::new(),
@@ -239,6 +248,31 @@ impl MlpWitness {
             .map(|plan| witness.get(layout.digest_cell(plan)))
             .collect();
         Ok(witness)
+    }
+
+    /// Sets the binding to `binding` and, with folded outputs, recomputes the Horner chain
+    /// and the fold at it. For folded outputs the binding is a hash of the words, so a prover
+    /// generates the witness first (with any binding), hashes its words, then rebinds.
+    ///
+    /// # Panics
+    /// If the witness was not made for `layout`.
+    pub fn rebind(&mut self, layout: &MlpLayout, binding: Fr) {
+        self.binding = binding;
+        self.set(CellRef::z(layout.binding_row), binding);
+        let Some(fold) = &layout.fold else {
+            return;
+        };
+        let trace = horner_trace(&self.words, binding);
+        let last = self.words.len() - 1;
+        for (t, &acc) in trace.iter().enumerate() {
+            let [acc_cell, c_cell, w_cell] = fold.row_cells(t);
+            self.set(acc_cell, acc);
+            if t > 0 {
+                self.set(c_cell, binding);
+                self.set(w_cell, self.words[last - t]);
+            }
+        }
+        self.folded = trace.last().copied();
     }
 
     /// Whether this witness has the shape `layout` expects: one column per lane, each as long
@@ -273,7 +307,7 @@ impl MlpWitness {
 
     /// The public instance, in the layout's order: the binding, then the inputs, weights and
     /// outputs as their visibility says (the values of `inputs`, `public_weights` and
-    /// `outputs` when public, their digest when hashed).
+    /// `outputs` when public, their digest when hashed, `folded` when folded).
     pub fn instance(&self) -> Vec<Fr> {
         let field = |v: &i64| i128_to_field((*v).into());
         let mut digests = self.digests.iter().copied();
@@ -293,6 +327,7 @@ impl MlpWitness {
             match visibility {
                 Visibility::Public => instance.extend(values),
                 Visibility::Hashed => instance.extend(digests.next()),
+                Visibility::Folded => instance.extend(self.folded),
                 Visibility::Private | Visibility::Fixed => {}
             }
         }
@@ -325,22 +360,38 @@ fn fill_parameter_blocks(layout: &MlpLayout, z: &mut [i128]) -> Result<(), Witne
     Ok(())
 }
 
+/// Fills the packing rows of folded outputs; returns their words (none without folding).
+fn fill_fold_packing(layout: &MlpLayout, z: &[i128], columns: &mut [Vec<Fr>]) -> Vec<Fr> {
+    let Some(fold) = &layout.fold else {
+        return Vec::new();
+    };
+    let values = fill_packing(&fold.segment, z, columns);
+    pack(&values, fold.segment.bits)
+}
+
+/// Fills the packing rows of `segment` (values on `Input(0)`, running packed element on
+/// `Acc`); returns the values.
+fn fill_packing(segment: &PackSegment, z: &[i128], columns: &mut [Vec<Fr>]) -> Vec<i64> {
+    let values: Vec<i64> = segment
+        .cells
+        .iter()
+        .map(|cell| i64::try_from(z[cell.row]).expect("range-checked values fit i64"))
+        .collect();
+    let trace = pack_trace(&values, segment.bits);
+    for (i, (&value, &packed)) in values.iter().zip(&trace).enumerate() {
+        let row = segment.start + i;
+        columns[Lane::Input(0).index()][row] = i128_to_field(value.into());
+        columns[Lane::Acc.index()][row] = packed;
+    }
+    values
+}
+
 /// Fills the packing rows and Poseidon blocks of every hashed part.
 fn fill_hashes(layout: &MlpLayout, z: &[i128], columns: &mut [Vec<Fr>]) {
     for plan in &layout.hashes {
         let mut message = Vec::new();
         for segment in &plan.segments {
-            let values: Vec<i64> = segment
-                .cells
-                .iter()
-                .map(|cell| i64::try_from(z[cell.row]).expect("range-checked values fit i64"))
-                .collect();
-            let trace = pack_trace(&values, segment.bits);
-            for (i, (&value, &packed)) in values.iter().zip(&trace).enumerate() {
-                let row = segment.start + i;
-                columns[Lane::Input(0).index()][row] = i128_to_field(value.into());
-                columns[Lane::Acc.index()][row] = packed;
-            }
+            let values = fill_packing(segment, z, columns);
             message.extend(pack(&values, segment.bits));
         }
         for (offset, row) in hash_trace(&message).into_iter().enumerate() {

@@ -230,7 +230,7 @@ fn exhaustive() -> bool {
 const EXAMPLE_SAMPLE: usize = 250;
 
 /// A small model under each visibility that adds cells: witnessed weights (private, public),
-/// hashed weights, hashed inputs and outputs, everything hashed.
+/// hashed weights, hashed inputs and outputs, everything hashed, folded outputs.
 fn visibility_models() -> Vec<(String, Arc<MlpLayout>, MlpWitness)> {
     use zkmlp_circuits::{Visibility::*, VisibilitySettings};
     let v = |inputs, weights, outputs| VisibilitySettings {
@@ -239,23 +239,29 @@ fn visibility_models() -> Vec<(String, Arc<MlpLayout>, MlpWitness)> {
         outputs,
     };
     [
-        (v(Public, Private, Public), 1),
-        (v(Public, Public, Public), 2),
-        (v(Public, Hashed, Public), 1),
-        (v(Hashed, Fixed, Hashed), 1),
-        (v(Hashed, Fixed, Hashed), 2),
-        (v(Hashed, Hashed, Hashed), 2),
+        (v(Public, Private, Public), 1, 1),
+        (v(Public, Public, Public), 2, 1),
+        (v(Public, Hashed, Public), 1, 1),
+        (v(Hashed, Fixed, Hashed), 1, 1),
+        (v(Hashed, Fixed, Hashed), 2, 1),
+        (v(Hashed, Hashed, Hashed), 2, 1),
+        // Six items, twelve outputs: two words, so the Horner gate runs.
+        (v(Hashed, Fixed, Folded), 1, 6),
+        (v(Public, Hashed, Folded), 2, 6),
     ]
     .into_iter()
     .enumerate()
-    .map(|(i, (visibility, width))| {
+    .map(|(i, (visibility, width, batch))| {
         let model = random_model(&[3, 4, 2], MlpParams::default(), 20 + i as u64);
-        let input = random_input(&model, 20 + i as u64);
-        let layout = Arc::new(MlpLayout::plan_with(model, width, 1, visibility).expect("valid"));
+        let input: Vec<i64> = (0..batch)
+            .flat_map(|item| random_input(&model, (20 + i + 1000 * item) as u64))
+            .collect();
+        let layout =
+            Arc::new(MlpLayout::plan_with(model, width, batch, visibility).expect("valid"));
         let witness = MlpWitness::generate(&layout, &input, binding()).expect("honest witness");
         assert_eq!(mock(&layout, witness.clone()), Ok(()), "the honest witness");
         let name = format!(
-            "3-4-2, inputs {} / weights {} / outputs {}, W = {width}",
+            "3-4-2 x {batch}, inputs {} / weights {} / outputs {}, W = {width}",
             visibility.inputs, visibility.weights, visibility.outputs
         );
         (name, layout, witness)

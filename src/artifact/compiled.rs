@@ -129,7 +129,8 @@ impl InputRangeJson {
     }
 }
 
-/// Who sees inputs, weights and outputs: `"public"`, `"private"`, `"hashed"` or `"fixed"`.
+/// Who sees inputs, weights and outputs: `"public"`, `"private"`, `"hashed"`, `"fixed"` or
+/// `"folded"`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct VisibilityJson {
@@ -145,6 +146,7 @@ enum VisibilityName {
     Private,
     Hashed,
     Fixed,
+    Folded,
 }
 
 impl From<Visibility> for VisibilityName {
@@ -154,6 +156,7 @@ impl From<Visibility> for VisibilityName {
             Visibility::Private => Self::Private,
             Visibility::Hashed => Self::Hashed,
             Visibility::Fixed => Self::Fixed,
+            Visibility::Folded => Self::Folded,
         }
     }
 }
@@ -165,6 +168,7 @@ impl From<VisibilityName> for Visibility {
             VisibilityName::Private => Self::Private,
             VisibilityName::Hashed => Self::Hashed,
             VisibilityName::Fixed => Self::Fixed,
+            VisibilityName::Folded => Self::Folded,
         }
     }
 }

@@ -27,6 +27,7 @@ use std::{fmt, path::Path};
 
 pub use compiled::{model_digest, CompiledFile, COMPILED_FORMAT};
 pub use keys::{KeyFile, KeyKind, KEY_MAGIC};
+pub(crate) use proof::check_proof_key;
 pub use proof::{ProofFile, PROOF_FORMAT};
 
 use crate::srs::Sha256Digest;

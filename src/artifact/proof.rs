@@ -136,15 +136,26 @@ impl ProofFile {
     /// [`ArtifactError::ModelMismatch`] or [`ArtifactError::SrsMismatch`], naming both
     /// digests.
     pub fn check_key(&self, key: &KeyFile) -> Result<(), ArtifactError> {
-        key.check_model(self.model_digest, ArtifactKind::Proof)?;
-        if key.srs_digest != self.srs_digest {
-            return Err(ArtifactError::SrsMismatch {
-                left: ArtifactKind::VerifyingKey.to_string(),
-                left_digest: key.srs_digest,
-                right: ArtifactKind::Proof.to_string(),
-                right_digest: self.srs_digest,
-            });
-        }
-        Ok(())
+        check_proof_key(key, self.model_digest, self.srs_digest, "proof")
     }
+}
+
+/// Checks that a proof (named `what` in errors) made with `model_digest` and `srs_digest`
+/// belongs with `key`.
+pub(crate) fn check_proof_key(
+    key: &KeyFile,
+    model_digest: Digest,
+    srs_digest: Digest,
+    what: &str,
+) -> Result<(), ArtifactError> {
+    key.check_model(model_digest, ArtifactKind::Proof)?;
+    if key.srs_digest != srs_digest {
+        return Err(ArtifactError::SrsMismatch {
+            left: ArtifactKind::VerifyingKey.to_string(),
+            left_digest: key.srs_digest,
+            right: what.into(),
+            right_digest: srs_digest,
+        });
+    }
+    Ok(())
 }

@@ -5,9 +5,11 @@
 //! - [`rescale`]: the limb schedules that turn the range chip into a rounding rescale
 //!   with a bounded, signed result, plus the ReLU gate on its sign bit;
 //! - [`pack`]: bounded values packed several to a field element, for hashing;
-//! - [`poseidon`]: the Poseidon permutation and sponge, for hashed inputs, weights or outputs.
+//! - [`poseidon`]: the Poseidon permutation and sponge, for hashed inputs, weights or outputs;
+//! - [`horner`]: packed words folded into one element at the binding, for folded outputs.
 
 pub mod dot;
+pub mod horner;
 pub mod pack;
 pub mod poseidon;
 pub mod range;

@@ -350,26 +350,35 @@ pub fn constrained_cells(layout: &MlpLayout) -> Vec<CellRef> {
     cells
 }
 
-/// The packing and Poseidon cells that a gate or copy reads: every packed value and running
-/// packed element; every state row; the squares of S-boxed elements; the absorbed elements
-/// (the second only when it is not padding).
+/// The packing cells of a segment: every packed value and running packed element.
+fn packing_cells(segment: &zkmlp_circuits::layout::PackSegment) -> Vec<CellRef> {
+    (segment.start..segment.start + segment.cells.len())
+        .flat_map(|row| [Lane::Input(0), Lane::Acc].map(|lane| CellRef { lane, row }))
+        .collect()
+}
+
+/// The packing, Poseidon and Horner cells that a gate or copy reads: every packed value and
+/// running packed element; every state row; the squares of S-boxed elements; the absorbed
+/// elements (the second only when it is not padding); every Horner `acc`, and `c` and `w`
+/// on the gated rows (all but the chain's first).
 pub fn hash_cells(layout: &MlpLayout) -> Vec<CellRef> {
     use zkmlp_circuits::chips::poseidon::{
         is_full_round, permutations, ROUNDS, ROWS_PER_PERMUTATION,
     };
     let mut cells = Vec::new();
+    if let Some(fold) = &layout.fold {
+        cells.extend(packing_cells(&fold.segment));
+        for t in 0..fold.words() {
+            let [acc, c, w] = fold.row_cells(t);
+            cells.push(acc);
+            if t > 0 {
+                cells.extend([c, w]);
+            }
+        }
+    }
     for plan in &layout.hashes {
         for segment in &plan.segments {
-            for row in segment.start..segment.start + segment.cells.len() {
-                cells.push(CellRef {
-                    lane: Lane::Input(0),
-                    row,
-                });
-                cells.push(CellRef {
-                    lane: Lane::Acc,
-                    row,
-                });
-            }
+            cells.extend(packing_cells(segment));
         }
         let len = plan.message_cells().len();
         let lane = |i: usize| layout.hash_lanes[i];
