@@ -8,7 +8,8 @@
 //! one connection per request, with serde_json.
 //!
 //! Transactions are sent with `eth_sendTransaction` from anvil's unlocked development
-//! accounts, with an explicit gas limit ([`TX_GAS_LIMIT`]), so a transaction that reverts is
+//! accounts, with an explicit gas limit ([`TX_GAS_LIMIT`] unless [`Anvil::spawn_binary`] lifted
+//! the cap), so a transaction that reverts is
 //! still mined (status 0); its revert data comes from replaying it with `eth_call`.
 
 use std::{
@@ -36,6 +37,7 @@ pub struct Anvil {
     port: u16,
     accounts: Vec<Address>,
     chain_id: u64,
+    gas_limit: u64,
 }
 
 impl std::fmt::Debug for Anvil {
@@ -84,21 +86,31 @@ impl Anvil {
     /// start, listen or answer.
     pub fn spawn() -> Result<Self, EvmError> {
         let binary = Self::binary().ok_or(EvmError::AnvilMissing)?;
-        Self::spawn_binary(&binary)
+        Self::spawn_binary(&binary, TX_GAS_LIMIT)
     }
 
-    /// Starts the anvil binary at `binary`.
+    /// Starts the anvil binary at `binary`. With `gas_limit` above [`TX_GAS_LIMIT`], EIP-7825's
+    /// cap is lifted and every transaction gets `gas_limit` gas (beyond what mainnet allows,
+    /// to measure what a transaction over the cap would cost); otherwise the cap is enforced
+    /// and transactions get [`TX_GAS_LIMIT`].
     ///
     /// # Errors
     /// As [`Anvil::spawn`].
-    pub fn spawn_binary(binary: &Path) -> Result<Self, EvmError> {
+    pub fn spawn_binary(binary: &Path, gas_limit: u64) -> Result<Self, EvmError> {
         let node_error = |what: &str, e: &dyn std::fmt::Display| {
             EvmError::Node(format!("anvil ({}): {what}: {e}", binary.display()))
         };
-        let mut child = Command::new(binary)
+        let gas_limit = gas_limit.max(TX_GAS_LIMIT);
+        let mut command = Command::new(binary);
+        command
             .args(["--host", "127.0.0.1", "--port", "0", "--hardfork"])
-            .arg(HARDFORK.to_ascii_lowercase())
-            .arg("--enable-tx-gas-limit")
+            .arg(HARDFORK.to_ascii_lowercase());
+        if gas_limit == TX_GAS_LIMIT {
+            command.arg("--enable-tx-gas-limit");
+        } else {
+            command.arg("--gas-limit").arg(gas_limit.to_string());
+        }
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -122,6 +134,7 @@ impl Anvil {
             port: 0,
             accounts: Vec::new(),
             chain_id: 0,
+            gas_limit,
         };
         let stdout = stdout.ok_or_else(|| node_error("no stdout", &"piped"))?;
         anvil.port = read_port(stdout).map_err(|e| node_error("did not start listening", &e))?;
@@ -250,7 +263,7 @@ impl Anvil {
             "from": hex_string(&from),
             "to": hex_string(&to),
             "data": hex_string(calldata),
-            "gas": format!("{TX_GAS_LIMIT:#x}"),
+            "gas": format!("{:#x}", self.gas_limit),
         });
         let result = self.rpc("eth_call", json!([tx, "latest"]))?;
         result
@@ -264,7 +277,7 @@ impl Anvil {
         let mut tx = json!({
             "from": hex_string(&from),
             "data": hex_string(data),
-            "gas": format!("{TX_GAS_LIMIT:#x}"),
+            "gas": format!("{:#x}", self.gas_limit),
         });
         if let Some(to) = to {
             tx["to"] = json!(hex_string(&to));
