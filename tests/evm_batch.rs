@@ -333,12 +333,8 @@ fn an_equal_or_older_epoch_reverts_the_batch() {
         // The epoch is part of the binding: the epoch-5 proof does not pass as epoch 6.
         let mut relabelled = f.proof.clone();
         relabelled.epoch = 6;
-        let outcome = submit(
-            chain,
-            oracle,
-            &relabelled,
-            &sign(chain, oracle, &f.provider, &relabelled),
-        );
+        let relabelled_signature = sign(chain, oracle, &f.provider, &relabelled);
+        let outcome = submit(chain, oracle, &relabelled, &relabelled_signature);
         assert_eq!(revert_selector(chain, &outcome), selector("InvalidProof()"));
         assert!(valuations(chain, oracle)
             .iter()
