@@ -195,12 +195,12 @@ pub fn run(quantized: &QuantizedMlp, n: usize) -> Result<(), Box<dyn std::error:
     Ok(())
 }
 
-/// `--gas-table`: N = 16, 256, 1,024 on revm and anvil (if installed), first write and
+/// `--gas-table`: N = 16, 256, 1,024 (or `--batch N` alone) on revm and anvil (if installed), first write and
 /// update, as a Markdown table. A first write of 1,024 tokens is over EIP-7825's cap, so both
 /// chains lift the cap to measure it.
-pub fn gas_table(quantized: &QuantizedMlp) -> Result<(), Box<dyn std::error::Error>> {
+pub fn gas_table(quantized: &QuantizedMlp, sizes: &[usize]) -> Result<(), Box<dyn std::error::Error>> {
     let mut rows = Vec::new();
-    for n in [16, 256, 1024] {
+    for &n in sizes {
         let setup = setup(quantized, n)?;
         let items = items(quantized, n)?;
         let (first, update) = (prove(&setup, &items, 1)?, prove(&setup, &items, 2)?);

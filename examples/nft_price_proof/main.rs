@@ -129,7 +129,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return private_model(&quantized, test);
     }
     if std::env::args().any(|a| a == "--gas-table") {
-        return collection::gas_table(&quantized);
+        let sizes = match std::env::args().any(|a| a == "--batch") {
+            true => vec![batch_size()?],
+            false => vec![16, 256, 1024],
+        };
+        return collection::gas_table(&quantized, &sizes);
     }
     if std::env::args().any(|a| a == "--collection") {
         return collection::run(&quantized, batch_size()?);
