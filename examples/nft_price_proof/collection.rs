@@ -151,7 +151,11 @@ fn submit(
 }
 
 /// Proves `items` at `epoch` and checks the proof natively; prints the time.
-fn prove(setup: &BatchSetup, items: &[BatchItem], epoch: u64) -> Result<BatchProof, Box<dyn std::error::Error>> {
+fn prove(
+    setup: &BatchSetup,
+    items: &[BatchItem],
+    epoch: u64,
+) -> Result<BatchProof, Box<dyn std::error::Error>> {
     let start = Instant::now();
     let proof = setup.pk.prove_batch(items, epoch)?;
     let prove_time = start.elapsed();
@@ -179,7 +183,10 @@ pub fn run(quantized: &QuantizedMlp, n: usize) -> Result<(), Box<dyn std::error:
     // Read one valuation back.
     let prices = proof.prices(setup.pk.verifying_key())?;
     let (collection, token_id) = (proof.collections[0], proof.token_ids[0]);
-    let stored = evm.view(oracle.ok_or("no oracle")?, valuation_of_calldata(collection, token_id))?;
+    let stored = evm.view(
+        oracle.ok_or("no oracle")?,
+        valuation_of_calldata(collection, token_id),
+    )?;
     let (wei, epoch) = decode_valuation(&stored).ok_or("valuationOf returned nothing")?;
     println!(
         "valuationOf(first NFT) = {:.6} ETH at epoch {epoch} (proven {:.6} ETH); {HARDFORK} rules, revm",
@@ -198,14 +205,18 @@ pub fn run(quantized: &QuantizedMlp, n: usize) -> Result<(), Box<dyn std::error:
 /// `--gas-table`: N = 16, 256, 1,024 (or `--batch N` alone) on revm and anvil (if installed), first write and
 /// update, as a Markdown table. A first write of 1,024 tokens is over EIP-7825's cap, so both
 /// chains lift the cap to measure it.
-pub fn gas_table(quantized: &QuantizedMlp, sizes: &[usize]) -> Result<(), Box<dyn std::error::Error>> {
+pub fn gas_table(
+    quantized: &QuantizedMlp,
+    sizes: &[usize],
+) -> Result<(), Box<dyn std::error::Error>> {
     let mut rows = Vec::new();
     for &n in sizes {
         let setup = setup(quantized, n)?;
         let items = items(quantized, n)?;
         let (first, update) = (prove(&setup, &items, 1)?, prove(&setup, &items, 2)?);
-        let mut chains: Vec<Box<dyn Chain>> =
-            vec![Box::new(LocalEvm::new().with_tx_gas_limit(4 * TX_GAS_LIMIT))];
+        let mut chains: Vec<Box<dyn Chain>> = vec![Box::new(
+            LocalEvm::new().with_tx_gas_limit(4 * TX_GAS_LIMIT),
+        )];
         match Anvil::binary() {
             Some(binary) => chains.push(Box::new(Anvil::spawn_binary(&binary, 4 * TX_GAS_LIMIT)?)),
             None => println!("anvil is not installed (npm ci): measuring on revm only"),
@@ -216,7 +227,11 @@ pub fn gas_table(quantized: &QuantizedMlp, sizes: &[usize]) -> Result<(), Box<dy
             let a = submit(chain, &setup, &mut oracle, &first)?;
             let b = submit(chain, &setup, &mut oracle, &update)?;
             if !a.submit.is_success() || !b.submit.is_success() {
-                return Err(format!("submitBatch failed at N = {n}: {:?} / {:?}", a.submit.status, b.submit.status).into());
+                return Err(format!(
+                    "submitBatch failed at N = {n}: {:?} / {:?}",
+                    a.submit.status, b.submit.status
+                )
+                .into());
             }
             let per = |gas: u64| gas / n as u64;
             // Verification + calldata: the verifier's execution (its call minus its own base
@@ -230,14 +245,20 @@ pub fn gas_table(quantized: &QuantizedMlp, sizes: &[usize]) -> Result<(), Box<dy
                 b.verifier_gas,
                 a.submit.gas_used,
                 per(a.submit.gas_used),
-                if a.submit.gas_used > TX_GAS_LIMIT { ", over the 2^24 cap" } else { "" },
+                if a.submit.gas_used > TX_GAS_LIMIT {
+                    ", over the 2^24 cap"
+                } else {
+                    ""
+                },
                 b.submit.gas_used,
                 per(b.submit.gas_used),
                 per(verification_and_calldata),
             ));
         }
     }
-    println!("gas under {HARDFORK}, batch proofs with hashed features, fixed weights, folded outputs:");
+    println!(
+        "gas under {HARDFORK}, batch proofs with hashed features, fixed weights, folded outputs:"
+    );
     println!("| EVM | N | verifier bytes | verifier call gas | submitBatch, first write | submitBatch, update | verification + calldata per valuation |");
     println!("|---|---|---|---|---|---|---|");
     for row in rows {

@@ -143,7 +143,7 @@ impl Anvil {
             .as_array()
             .into_iter()
             .flatten()
-            .filter_map(|a| a.as_str().and_then(|s| parse_hex::<20>(s)))
+            .filter_map(|a| a.as_str().and_then(parse_hex::<20>))
             .collect();
         anvil.chain_id = parse_quantity(&anvil.rpc("eth_chainId", json!([]))?)?;
         if anvil.accounts.len() < 2 {

@@ -59,10 +59,7 @@ pub fn calldata_hex(proof: &Proof) -> String {
 /// (EIP-2028). EIP-7623's floor (10 / 40 gas) applies only to transactions that execute
 /// little, which verifications are not.
 pub fn calldata_gas(calldata: &[u8]) -> u64 {
-    calldata
-        .iter()
-        .map(|&b| if b == 0 { 4 } else { 16 })
-        .sum()
+    calldata.iter().map(|&b| if b == 0 { 4 } else { 16 }).sum()
 }
 
 /// `a + b` as 256-bit words; `None` on overflow.

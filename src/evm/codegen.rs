@@ -136,8 +136,10 @@ impl PrecompileCalls {
     /// Gas of the elliptic-curve precompiles (additions, multiplications, pairings), at
     /// EIP-1108 prices, which Osaka keeps.
     pub fn curve_gas(&self) -> u64 {
-        (150 * self.ec_add + 6_000 * self.ec_mul + 45_000 * self.pairings + 34_000 * self.pairing_pairs)
-            as u64
+        (150 * self.ec_add
+            + 6_000 * self.ec_mul
+            + 45_000 * self.pairings
+            + 34_000 * self.pairing_pairs) as u64
     }
 }
 
@@ -288,7 +290,8 @@ mod tests {
 
     #[test]
     fn precompile_calls_are_counted() {
-        let source = "success := and(eq(staticcall(gas(), 0x7, 0x0, 0x60, 0x0, 0x40), 1), success)\n\
+        let source =
+            "success := and(eq(staticcall(gas(), 0x7, 0x0, 0x60, 0x0, 0x40), 1), success)\n\
             success := and(eq(staticcall(gas(), 0x7, 0x0, 0x60, 0x0, 0x40), 1), success)\n\
             success := and(eq(staticcall(gas(), 0x6, 0x0, 0x80, 0x0, 0x40), 1), success)\n\
             success := and(eq(staticcall(gas(), 0x8, 0x0, 0x180, 0x0, 0x20), 1), success)\n";
