@@ -11,13 +11,14 @@ mod common;
 
 use std::sync::OnceLock;
 
+use common::chain::{assert_reverts_with, deploy_oracle, on_both_chains, token};
 use zkmlp::{
     batch::{BatchItem, BatchProof},
     evm::{
         batch_event_topic, compile_oracle, compile_verifier, decode_valuation, items_hash,
-        price_wei, selector, valuation_event_topic, valuation_of_calldata, Address, Anvil,
-        Attestation, BatchCall, CallOutcome, CallStatus, Chain, CompiledContract, CompiledVerifier,
-        DataProvider, EvmError, LocalEvm, OracleConfig, Solc,
+        price_wei, valuation_event_topic, valuation_of_calldata, Address, Attestation, BatchCall,
+        CallOutcome, CallStatus, Chain, CompiledContract, CompiledVerifier, DataProvider,
+        OracleConfig, Solc,
     },
     quantize::{quantize, quantize_input, reference_forward},
     CompiledModel, MlpParams, ProvingKey, Srs, Visibility, VisibilitySettings,
@@ -25,12 +26,6 @@ use zkmlp::{
 
 /// Valuations per batch in these tests.
 const N: usize = 4;
-
-fn token(id: usize) -> [u8; 32] {
-    let mut token = [0; 32];
-    token[24..].copy_from_slice(&(id as u64).to_be_bytes());
-    token
-}
 
 struct Fixture {
     pk: ProvingKey,
@@ -80,7 +75,7 @@ fn fixture() -> &'static Fixture {
             .enumerate()
             .map(|(k, features)| BatchItem {
                 collection: [0xa0 + (k % 2) as u8; 20],
-                token_id: token(k + 1),
+                token_id: token(k as u64 + 1),
                 features,
             })
             .collect();
@@ -111,32 +106,19 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-/// Runs `scenario` on revm, then on anvil (skipped, with a message, if it is not installed).
-fn on_both_chains(scenario: impl Fn(&mut dyn Chain)) {
-    scenario(&mut LocalEvm::new());
-    match Anvil::spawn() {
-        Ok(mut anvil) => scenario(&mut anvil),
-        Err(EvmError::AnvilMissing) => {
-            eprintln!("SKIPPED on anvil: the anvil binary is absent (run `npm ci` at the repository root)")
-        }
-        Err(e) => panic!("anvil failed to start: {e}"),
-    }
-}
-
 fn deploy(chain: &mut dyn Chain, attestation: Attestation, trusted: Vec<Address>) -> Address {
     let f = fixture();
-    let verifier = chain.deploy(&f.verifier.contract, &[]).unwrap();
-    let config = OracleConfig::for_model(
-        f.pk.model(),
-        None,
-        Some((f.pk.verifying_key(), f.pk.model(), verifier)),
-        attestation,
-        trusted,
-    )
-    .unwrap();
-    chain
-        .deploy(&f.oracle, &config.constructor_args().unwrap())
+    deploy_oracle(chain, &f.verifier.contract, &f.oracle, |verifier| {
+        let (vk, model) = (f.pk.verifying_key(), f.pk.model());
+        OracleConfig::for_model(
+            model,
+            None,
+            Some((vk, model, verifier)),
+            attestation,
+            trusted,
+        )
         .unwrap()
+    })
 }
 
 /// `by`'s signature over the proof's items, input commitment and epoch.
@@ -159,32 +141,23 @@ fn submit(
     proof: &BatchProof,
     attestation: &[u8],
 ) -> CallOutcome {
-    let call = BatchCall {
-        collections: &proof.collections,
-        token_ids: &proof.token_ids,
-        epoch: proof.epoch,
-        commitments: &proof.commitments,
-        words: &proof.words,
-        proof: &proof.bytes,
-        attestation,
-    };
+    let sender = chain.accounts()[0];
     chain
-        .call_from(chain.accounts()[0], oracle, call.calldata())
+        .call_from(
+            sender,
+            oracle,
+            BatchCall::from_proof(proof, attestation).calldata(),
+        )
         .unwrap()
 }
 
-fn revert_selector(chain: &dyn Chain, outcome: &CallOutcome) -> [u8; 4] {
-    assert_eq!(
-        outcome.status,
-        CallStatus::Revert,
-        "{}: expected a revert, got {outcome:?}",
-        chain.name()
-    );
-    outcome
-        .output
-        .get(..4)
-        .and_then(|s| s.try_into().ok())
-        .unwrap_or_default()
+/// Deploys an oracle trusting the fixture's provider's signatures.
+fn deploy_signed(chain: &mut dyn Chain) -> Address {
+    deploy(
+        chain,
+        Attestation::SignedFeatures,
+        vec![fixture().provider.address()],
+    )
 }
 
 fn valuations(chain: &mut dyn Chain, oracle: Address) -> Vec<(u128, u64)> {
@@ -215,11 +188,7 @@ fn a_signed_batch_is_stored_whole() {
         .map(|&raw| price_wei(raw, MlpParams::default().scale_bits).unwrap())
         .collect();
     on_both_chains(|chain| {
-        let oracle = deploy(
-            chain,
-            Attestation::SignedFeatures,
-            vec![f.provider.address()],
-        );
+        let oracle = deploy_signed(chain);
         let signature = sign(chain, oracle, &f.provider, &f.proof);
         let outcome = submit(chain, oracle, &f.proof, &signature);
         assert!(outcome.is_success(), "{}: {outcome:?}", chain.name());
@@ -257,11 +226,7 @@ fn a_changed_price_reverts_the_batch() {
     let f = fixture();
     let bits = MlpParams::default().activation_bits;
     on_both_chains(|chain| {
-        let oracle = deploy(
-            chain,
-            Attestation::SignedFeatures,
-            vec![f.provider.address()],
-        );
+        let oracle = deploy_signed(chain);
         let signature = sign(chain, oracle, &f.provider, &f.proof);
         // Item 0's price (one output per item) is the first value of word 0, in its most
         // significant slot: word 0 holds min(P, N) values. Add one to it.
@@ -273,15 +238,12 @@ fn a_changed_price_reverts_the_batch() {
         changed.words[0][byte] = changed.words[0][byte].wrapping_add(1 << (slot_bit % 8));
         assert_ne!(changed.words, words_before);
         let outcome = submit(chain, oracle, &changed, &signature);
-        assert_eq!(revert_selector(chain, &outcome), selector("InvalidProof()"));
+        assert_reverts_with(chain, &outcome, "InvalidProof()");
         // A word at or above 2^(P B) is refused before anything else.
         let mut oversized = f.proof.clone();
         oversized.words[0][0] |= 0x80;
         let outcome = submit(chain, oracle, &oversized, &signature);
-        assert_eq!(
-            revert_selector(chain, &outcome),
-            selector("WordOutOfRange(uint256)")
-        );
+        assert_reverts_with(chain, &outcome, "WordOutOfRange(uint256)");
         assert!(valuations(chain, oracle).iter().all(|&v| v == (0, 0)));
     });
 }
@@ -290,24 +252,17 @@ fn a_changed_price_reverts_the_batch() {
 fn swapped_tokens_revert_the_batch() {
     let f = fixture();
     on_both_chains(|chain| {
-        let oracle = deploy(
-            chain,
-            Attestation::SignedFeatures,
-            vec![f.provider.address()],
-        );
+        let oracle = deploy_signed(chain);
         let mut swapped = f.proof.clone();
         swapped.token_ids.swap(0, 2);
         // With the provider's signature of the true order, the attestation fails...
         let signature = sign(chain, oracle, &f.provider, &f.proof);
         let outcome = submit(chain, oracle, &swapped, &signature);
-        assert_eq!(
-            revert_selector(chain, &outcome),
-            selector("UntrustedFeatures(address)")
-        );
+        assert_reverts_with(chain, &outcome, "UntrustedFeatures(address)");
         // ...and even with a signature of the swapped list, the proof is bound to the true one.
         let resigned = sign(chain, oracle, &f.provider, &swapped);
         let outcome = submit(chain, oracle, &swapped, &resigned);
-        assert_eq!(revert_selector(chain, &outcome), selector("InvalidProof()"));
+        assert_reverts_with(chain, &outcome, "InvalidProof()");
         assert!(valuations(chain, oracle).iter().all(|&v| v == (0, 0)));
     });
 }
@@ -316,26 +271,22 @@ fn swapped_tokens_revert_the_batch() {
 fn an_equal_or_older_epoch_reverts_the_batch() {
     let f = fixture();
     on_both_chains(|chain| {
-        let oracle = deploy(
-            chain,
-            Attestation::SignedFeatures,
-            vec![f.provider.address()],
-        );
+        let oracle = deploy_signed(chain);
         let signature = sign(chain, oracle, &f.provider, &f.proof);
         assert!(submit(chain, oracle, &f.proof, &signature).is_success());
-        let stale = selector("StaleEpoch(address,uint256,uint64,uint64)");
+        let stale = "StaleEpoch(address,uint256,uint64,uint64)";
         // The same batch again (equal epoch), then a valid proof of the same items at epoch 4.
         let outcome = submit(chain, oracle, &f.proof, &signature);
-        assert_eq!(revert_selector(chain, &outcome), stale);
+        assert_reverts_with(chain, &outcome, stale);
         let older_signature = sign(chain, oracle, &f.provider, &f.older);
         let outcome = submit(chain, oracle, &f.older, &older_signature);
-        assert_eq!(revert_selector(chain, &outcome), stale);
+        assert_reverts_with(chain, &outcome, stale);
         // The epoch is part of the binding: the epoch-5 proof does not pass as epoch 6.
         let mut relabelled = f.proof.clone();
         relabelled.epoch = 6;
         let relabelled_signature = sign(chain, oracle, &f.provider, &relabelled);
         let outcome = submit(chain, oracle, &relabelled, &relabelled_signature);
-        assert_eq!(revert_selector(chain, &outcome), selector("InvalidProof()"));
+        assert_reverts_with(chain, &outcome, "InvalidProof()");
         assert!(valuations(chain, oracle)
             .iter()
             .all(|&(_, epoch)| epoch == 5));
@@ -346,17 +297,10 @@ fn an_equal_or_older_epoch_reverts_the_batch() {
 fn features_signed_by_an_unknown_key_revert_the_batch() {
     let f = fixture();
     on_both_chains(|chain| {
-        let oracle = deploy(
-            chain,
-            Attestation::SignedFeatures,
-            vec![f.provider.address()],
-        );
+        let oracle = deploy_signed(chain);
         let signature = sign(chain, oracle, &f.stranger, &f.proof);
         let outcome = submit(chain, oracle, &f.proof, &signature);
-        assert_eq!(
-            revert_selector(chain, &outcome),
-            selector("UntrustedFeatures(address)")
-        );
+        assert_reverts_with(chain, &outcome, "UntrustedFeatures(address)");
         assert!(valuations(chain, oracle).iter().all(|&v| v == (0, 0)));
     });
 }
@@ -367,17 +311,10 @@ fn a_batch_from_another_model_of_the_same_shape_reverts() {
     // The verifier alone accepts it: the key does not hold the weights.
     zkmlp::batch::verify_batch(f.pk.verifying_key(), &f.other_model).unwrap();
     on_both_chains(|chain| {
-        let oracle = deploy(
-            chain,
-            Attestation::SignedFeatures,
-            vec![f.provider.address()],
-        );
+        let oracle = deploy_signed(chain);
         let signature = sign(chain, oracle, &f.provider, &f.other_model);
         let outcome = submit(chain, oracle, &f.other_model, &signature);
-        assert_eq!(
-            revert_selector(chain, &outcome),
-            selector("ModelMismatch(uint256,uint256)")
-        );
+        assert_reverts_with(chain, &outcome, "ModelMismatch(uint256,uint256)");
     });
 }
 
@@ -404,10 +341,7 @@ fn a_trusted_submitter_needs_no_signature() {
         let outcome = chain
             .call_from(accounts[0], oracle, wrong_shape.calldata())
             .unwrap();
-        assert_eq!(
-            revert_selector(chain, &outcome),
-            selector("WrongBatchShape()")
-        );
+        assert_reverts_with(chain, &outcome, "WrongBatchShape()");
         let outcome = chain
             .call_from(
                 accounts[1],

@@ -47,6 +47,34 @@ fn evm_accepts(evm: &mut LocalEvm, verifier: Address, calldata: Vec<u8>, case: &
     }
 }
 
+/// Verdicts that agreed so far: `(accepted, rejected)`.
+#[derive(Default)]
+struct Tally(usize, usize);
+
+impl Tally {
+    /// Asserts that both verifiers gave the same verdict on `case`, and counts it.
+    fn agree(&mut self, native: bool, on_chain: bool, case: &str) {
+        assert_eq!(
+            native, on_chain,
+            "{case}: native accepts: {native}, EVM accepts: {on_chain}"
+        );
+        if native {
+            self.0 += 1;
+        } else {
+            self.1 += 1;
+        }
+    }
+
+    /// Prints the counts and checks that both verdicts occurred, rejections mostly.
+    fn report(&self, cases: usize, what: &str) {
+        println!(
+            "{cases} mutated {what}: {} accepted by both, {} rejected by both",
+            self.0, self.1
+        );
+        assert!(self.0 > 0 && self.1 > cases * 3 / 4);
+    }
+}
+
 /// One mutation of a proof's bytes; returns a label.
 fn mutate_bytes(rng: &mut ChaCha8Rng, bytes: &mut Vec<u8>) -> String {
     let len = bytes.len();
@@ -93,7 +121,7 @@ fn native_and_evm_verdicts_agree_on_mutated_single_proofs() {
         .unwrap();
     let (mut evm, verifier) = deploy(&pk);
     let mut rng = ChaCha8Rng::seed_from_u64(12);
-    let (mut accepted, mut rejected) = (0, 0);
+    let mut tally = Tally::default();
     for case in 0..SINGLE_CASES {
         let mut mutated: Proof = proof.clone();
         let mut raw_calldata = None;
@@ -137,19 +165,10 @@ fn native_and_evm_verdicts_agree_on_mutated_single_proofs() {
         };
         let calldata = raw_calldata.unwrap_or_else(|| encode_calldata(&mutated));
         let on_chain = evm_accepts(&mut evm, verifier, calldata, &case);
-        assert_eq!(
-            native, on_chain,
-            "{case}: native accepts: {native}, EVM accepts: {on_chain}"
-        );
-        if native {
-            accepted += 1;
-        } else {
-            rejected += 1;
-        }
+        tally.agree(native, on_chain, &case);
     }
-    println!("{SINGLE_CASES} mutated single proofs: {accepted} accepted by both, {rejected} rejected by both");
     // Mutations that leave the proof as it was (a delta of 0) must be accepted.
-    assert!(accepted > 0 && rejected > SINGLE_CASES * 3 / 4);
+    tally.report(SINGLE_CASES, "single proofs");
 }
 
 #[test]
@@ -176,7 +195,7 @@ fn native_and_evm_verdicts_agree_on_mutated_batch_proofs() {
     let bits = MlpParams::default().activation_bits;
     let word_bits = zkmlp::batch::values_per_word(bits) * bits as usize;
     let mut rng = ChaCha8Rng::seed_from_u64(13);
-    let (mut accepted, mut rejected) = (0, 0);
+    let mut tally = Tally::default();
     for case in 0..BATCH_CASES {
         let mut mutated: BatchProof = proof.clone();
         let label = match rng.gen_range(0..10) {
@@ -220,16 +239,7 @@ fn native_and_evm_verdicts_agree_on_mutated_batch_proofs() {
         let mut calldata: Vec<u8> = instance.concat();
         calldata.extend_from_slice(&mutated.bytes);
         let on_chain = evm_accepts(&mut evm, verifier, calldata, &case);
-        assert_eq!(
-            native, on_chain,
-            "{case}: native accepts: {native}, EVM accepts: {on_chain}"
-        );
-        if native {
-            accepted += 1;
-        } else {
-            rejected += 1;
-        }
+        tally.agree(native, on_chain, &case);
     }
-    println!("{BATCH_CASES} mutated batch proofs: {accepted} accepted by both, {rejected} rejected by both");
-    assert!(accepted > 0 && rejected > BATCH_CASES * 3 / 4);
+    tally.report(BATCH_CASES, "batch proofs");
 }

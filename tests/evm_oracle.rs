@@ -10,25 +10,20 @@ mod common;
 
 use std::sync::OnceLock;
 
+use common::chain::{assert_reverts_with, deploy_oracle, on_both_chains, token};
 use zkmlp::{
     evm::{
         compile_oracle, compile_verifier, decode_valuation, encode_submit_valuation,
         instance_digest, instance_words, nft_binding, price_wei, selector,
-        submit_valuation_calldata, valuation_event_topic, valuation_of_calldata, Address, Anvil,
-        Attestation, CallOutcome, CallStatus, Chain, CompiledContract, CompiledVerifier,
-        DataProvider, EvmError, LocalEvm, OracleConfig, Solc,
+        submit_valuation_calldata, valuation_event_topic, valuation_of_calldata, Address,
+        Attestation, CallOutcome, Chain, CompiledContract, CompiledVerifier, DataProvider,
+        EvmError, LocalEvm, OracleConfig, Solc,
     },
     quantize::quantize,
     CompiledModel, MlpParams, Proof, ProvingKey, Srs, Visibility, VisibilitySettings,
 };
 
 const COLLECTION: Address = [0xbc; 20];
-
-fn token(id: u8) -> [u8; 32] {
-    let mut token = [0; 32];
-    token[31] = id;
-    token
-}
 
 struct Fixture {
     pk: ProvingKey,
@@ -86,34 +81,13 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-/// Runs `scenario` on revm, then on anvil (skipped, with a message, if it is not installed).
-fn on_both_chains(scenario: impl Fn(&mut dyn Chain)) {
-    scenario(&mut LocalEvm::new());
-    match Anvil::spawn() {
-        Ok(mut anvil) => scenario(&mut anvil),
-        Err(EvmError::AnvilMissing) => {
-            eprintln!("SKIPPED on anvil: the anvil binary is absent (run `npm ci` at the repository root)")
-        }
-        Err(e) => panic!("anvil failed to start: {e}"),
-    }
-}
-
 /// Deploys the verifier and an oracle with `attestation`, trusting `trusted`.
 fn deploy(chain: &mut dyn Chain, attestation: Attestation, trusted: Vec<Address>) -> Address {
     let f = fixture();
-    let verifier = chain.deploy(&f.verifier.contract, &[]).unwrap();
-    let model = f.pk.model();
-    let config = OracleConfig::for_model(
-        model,
-        Some((f.pk.verifying_key(), verifier)),
-        None,
-        attestation,
-        trusted,
-    )
-    .unwrap();
-    chain
-        .deploy(&f.oracle, &config.constructor_args().unwrap())
-        .unwrap()
+    deploy_oracle(chain, &f.verifier.contract, &f.oracle, |verifier| {
+        let (vk, model) = (f.pk.verifying_key(), f.pk.model());
+        OracleConfig::for_model(model, Some((vk, verifier)), None, attestation, trusted).unwrap()
+    })
 }
 
 /// The features' digest a provider signs for a single proof (public features).
@@ -127,7 +101,7 @@ fn sign(
     oracle: Address,
     by: &DataProvider,
     proof: &Proof,
-    id: u8,
+    id: u64,
     epoch: u64,
 ) -> Vec<u8> {
     by.attest(
@@ -142,21 +116,30 @@ fn sign(
     .to_vec()
 }
 
-fn revert_selector(chain: &dyn Chain, outcome: &CallOutcome) -> [u8; 4] {
-    assert_eq!(
-        outcome.status,
-        CallStatus::Revert,
-        "{}: expected a revert, got {outcome:?}",
-        chain.name()
-    );
-    outcome
-        .output
-        .get(..4)
-        .and_then(|s| s.try_into().ok())
-        .unwrap_or_default()
+/// Deploys an oracle trusting the fixture's provider's signatures.
+fn deploy_signed(chain: &mut dyn Chain) -> Address {
+    deploy(
+        chain,
+        Attestation::SignedFeatures,
+        vec![fixture().provider.address()],
+    )
 }
 
-fn valuation(chain: &mut dyn Chain, oracle: Address, id: u8) -> (u128, u64) {
+/// Submits `proof` as the valuation of `token(id)` at `epoch` from the first account.
+fn submit(
+    chain: &mut dyn Chain,
+    oracle: Address,
+    id: u64,
+    epoch: u64,
+    proof: &Proof,
+    signature: &[u8],
+) -> CallOutcome {
+    let calldata = submit_valuation_calldata(COLLECTION, token(id), epoch, proof, signature);
+    let sender = chain.accounts()[0];
+    chain.call_from(sender, oracle, calldata).unwrap()
+}
+
+fn valuation(chain: &mut dyn Chain, oracle: Address, id: u64) -> (u128, u64) {
     let output = chain
         .view(oracle, valuation_of_calldata(COLLECTION, token(id)))
         .unwrap();
@@ -167,22 +150,13 @@ fn valuation(chain: &mut dyn Chain, oracle: Address, id: u8) -> (u128, u64) {
 fn a_signed_valuation_is_stored_with_its_epoch_and_event() {
     let f = fixture();
     on_both_chains(|chain| {
-        let oracle = deploy(
-            chain,
-            Attestation::SignedFeatures,
-            vec![f.provider.address()],
-        );
+        let oracle = deploy_signed(chain);
         assert_eq!(valuation(chain, oracle, 1), (0, 0));
         let signature = sign(chain, oracle, &f.provider, &f.proof, 1, 5);
         // Anyone may submit a signed valuation: here the second account.
         let submitter = chain.accounts()[1];
-        let outcome = chain
-            .call_from(
-                submitter,
-                oracle,
-                submit_valuation_calldata(COLLECTION, token(1), 5, &f.proof, &signature),
-            )
-            .unwrap();
+        let calldata = submit_valuation_calldata(COLLECTION, token(1), 5, &f.proof, &signature);
+        let outcome = chain.call_from(submitter, oracle, calldata).unwrap();
         assert!(outcome.is_success(), "{}: {outcome:?}", chain.name());
         println!(
             "{}: submitValuation (hashed weights, signed features): {} gas",
@@ -204,29 +178,18 @@ fn a_signed_valuation_is_stored_with_its_epoch_and_event() {
 fn an_equal_or_older_epoch_is_refused() {
     let f = fixture();
     on_both_chains(|chain| {
-        let oracle = deploy(
-            chain,
-            Attestation::SignedFeatures,
-            vec![f.provider.address()],
-        );
-        let submit = |chain: &mut dyn Chain, epoch| {
+        let oracle = deploy_signed(chain);
+        let signed = |chain: &mut dyn Chain, epoch| {
             let signature = sign(chain, oracle, &f.provider, &f.proof, 1, epoch);
-            chain
-                .call_from(
-                    chain.accounts()[0],
-                    oracle,
-                    submit_valuation_calldata(COLLECTION, token(1), epoch, &f.proof, &signature),
-                )
-                .unwrap()
+            submit(chain, oracle, 1, epoch, &f.proof, &signature)
         };
-        assert!(submit(chain, 7).is_success());
-        let stale = selector("StaleEpoch(address,uint256,uint64,uint64)");
+        assert!(signed(chain, 7).is_success());
         for epoch in [7, 6, 0] {
-            let outcome = submit(chain, epoch);
-            assert_eq!(revert_selector(chain, &outcome), stale, "epoch {epoch}");
+            let outcome = signed(chain, epoch);
+            assert_reverts_with(chain, &outcome, "StaleEpoch(address,uint256,uint64,uint64)");
         }
         assert_eq!(valuation(chain, oracle, 1).1, 7);
-        assert!(submit(chain, 8).is_success());
+        assert!(signed(chain, 8).is_success());
         assert_eq!(valuation(chain, oracle, 1).1, 8);
     });
 }
@@ -235,65 +198,29 @@ fn an_equal_or_older_epoch_is_refused() {
 fn features_signed_by_an_unknown_key_are_refused() {
     let f = fixture();
     on_both_chains(|chain| {
-        let oracle = deploy(
-            chain,
-            Attestation::SignedFeatures,
-            vec![f.provider.address()],
-        );
-        let untrusted = selector("UntrustedFeatures(address)");
-        let by_stranger = sign(chain, oracle, &f.stranger, &f.proof, 1, 1);
-        let outcome = chain
-            .call_from(
-                chain.accounts()[0],
-                oracle,
-                submit_valuation_calldata(COLLECTION, token(1), 1, &f.proof, &by_stranger),
-            )
-            .unwrap();
-        assert_eq!(revert_selector(chain, &outcome), untrusted);
-        // The provider's signature does not carry over to another epoch, token or chain.
-        let for_epoch_2 = sign(chain, oracle, &f.provider, &f.proof, 1, 2);
-        let outcome = chain
-            .call_from(
-                chain.accounts()[0],
-                oracle,
-                submit_valuation_calldata(COLLECTION, token(1), 1, &f.proof, &for_epoch_2),
-            )
-            .unwrap();
-        assert_eq!(revert_selector(chain, &outcome), untrusted);
-        let for_token_3 = sign(chain, oracle, &f.provider, &f.proof, 3, 1);
-        let outcome = chain
-            .call_from(
-                chain.accounts()[0],
-                oracle,
-                submit_valuation_calldata(COLLECTION, token(1), 1, &f.proof, &for_token_3),
-            )
-            .unwrap();
-        assert_eq!(revert_selector(chain, &outcome), untrusted);
-        // Malformed: high s, v not 27 or 28, wrong length.
+        let oracle = deploy_signed(chain);
+        // A stranger's signature; the provider's for another epoch or token.
+        let signatures = [
+            sign(chain, oracle, &f.stranger, &f.proof, 1, 1),
+            sign(chain, oracle, &f.provider, &f.proof, 1, 2),
+            sign(chain, oracle, &f.provider, &f.proof, 3, 1),
+        ];
+        for signature in signatures {
+            let outcome = submit(chain, oracle, 1, 1, &f.proof, &signature);
+            assert_reverts_with(chain, &outcome, "UntrustedFeatures(address)");
+        }
+        // Malformed: v not 27 or 28, high s, wrong lengths.
         let good = sign(chain, oracle, &f.provider, &f.proof, 1, 1);
-        let malformed = selector("MalformedSignature()");
         let mut bad_v = good.clone();
         bad_v[64] = 29;
         let mut high_s = good.clone();
         high_s[32] |= 0x80;
         for signature in [bad_v, high_s, good[..64].to_vec(), Vec::new()] {
-            let outcome = chain
-                .call_from(
-                    chain.accounts()[0],
-                    oracle,
-                    submit_valuation_calldata(COLLECTION, token(1), 1, &f.proof, &signature),
-                )
-                .unwrap();
-            assert_eq!(revert_selector(chain, &outcome), malformed);
+            let outcome = submit(chain, oracle, 1, 1, &f.proof, &signature);
+            assert_reverts_with(chain, &outcome, "MalformedSignature()");
         }
         assert_eq!(valuation(chain, oracle, 1), (0, 0));
-        let outcome = chain
-            .call_from(
-                chain.accounts()[0],
-                oracle,
-                submit_valuation_calldata(COLLECTION, token(1), 1, &f.proof, &good),
-            )
-            .unwrap();
+        let outcome = submit(chain, oracle, 1, 1, &f.proof, &good);
         assert!(outcome.is_success(), "{outcome:?}");
     });
 }
@@ -302,34 +229,18 @@ fn features_signed_by_an_unknown_key_are_refused() {
 fn a_proof_from_another_model_of_the_same_shape_is_refused() {
     let f = fixture();
     on_both_chains(|chain| {
-        let oracle = deploy(
-            chain,
-            Attestation::SignedFeatures,
-            vec![f.provider.address()],
-        );
+        let oracle = deploy_signed(chain);
         let forged = &f.other_model_proof;
         let signature = sign(chain, oracle, &f.provider, forged, 2, 1);
         // The verifier alone accepts it: the key does not hold the weights.
-        let verifier_address = chain.deploy(&f.verifier.contract, &[]).unwrap();
+        let verifier = chain.deploy(&f.verifier.contract, &[]).unwrap();
+        let sender = chain.accounts()[0];
         let direct = chain
-            .call_from(
-                chain.accounts()[0],
-                verifier_address,
-                zkmlp::evm::encode_calldata(forged),
-            )
+            .call_from(sender, verifier, zkmlp::evm::encode_calldata(forged))
             .unwrap();
         assert!(direct.is_success(), "{}: {direct:?}", chain.name());
-        let outcome = chain
-            .call_from(
-                chain.accounts()[0],
-                oracle,
-                submit_valuation_calldata(COLLECTION, token(2), 1, forged, &signature),
-            )
-            .unwrap();
-        assert_eq!(
-            revert_selector(chain, &outcome),
-            selector("ModelMismatch(uint256,uint256)")
-        );
+        let outcome = submit(chain, oracle, 2, 1, forged, &signature);
+        assert_reverts_with(chain, &outcome, "ModelMismatch(uint256,uint256)");
     });
 }
 
@@ -339,43 +250,27 @@ fn only_a_trusted_submitter_may_submit_in_submitter_mode() {
     on_both_chains(|chain| {
         let accounts = chain.accounts();
         let oracle = deploy(chain, Attestation::TrustedSubmitter, vec![accounts[1]]);
-        let calldata = submit_valuation_calldata(COLLECTION, token(1), 3, &f.proof, &[]);
-        let outcome = chain
-            .call_from(accounts[0], oracle, calldata.clone())
-            .unwrap();
-        assert_eq!(
-            revert_selector(chain, &outcome),
-            selector("UntrustedSubmitter(address)")
-        );
-        let outcome = chain.call_from(accounts[1], oracle, calldata).unwrap();
+        let calldata =
+            |epoch| submit_valuation_calldata(COLLECTION, token(1), epoch, &f.proof, &[]);
+        let outcome = chain.call_from(accounts[0], oracle, calldata(3)).unwrap();
+        assert_reverts_with(chain, &outcome, "UntrustedSubmitter(address)");
+        let outcome = chain.call_from(accounts[1], oracle, calldata(3)).unwrap();
         assert!(outcome.is_success(), "{}: {outcome:?}", chain.name());
         assert_eq!(valuation(chain, oracle, 1).1, 3);
         // The owner (first account) may revoke the submitter; nobody else may change the list.
-        let set = |who: Address, trusted: bool| {
-            let mut data = selector("setTrusted(address,bool)").to_vec();
-            data.extend(zkmlp::evm::address_word(&who));
-            data.extend(zkmlp::evm::uint_word(trusted.into()));
-            data
-        };
+        let mut revoke = selector("setTrusted(address,bool)").to_vec();
+        revoke.extend(zkmlp::evm::address_word(&accounts[1]));
+        revoke.extend(zkmlp::evm::uint_word(0));
         let outcome = chain
-            .call_from(accounts[1], oracle, set(accounts[1], false))
+            .call_from(accounts[1], oracle, revoke.clone())
             .unwrap();
-        assert_eq!(revert_selector(chain, &outcome), selector("NotOwner()"));
+        assert_reverts_with(chain, &outcome, "NotOwner()");
         assert!(chain
-            .call_from(accounts[0], oracle, set(accounts[1], false))
+            .call_from(accounts[0], oracle, revoke)
             .unwrap()
             .is_success());
-        let outcome = chain
-            .call_from(
-                accounts[1],
-                oracle,
-                submit_valuation_calldata(COLLECTION, token(1), 4, &f.proof, &[]),
-            )
-            .unwrap();
-        assert_eq!(
-            revert_selector(chain, &outcome),
-            selector("UntrustedSubmitter(address)")
-        );
+        let outcome = chain.call_from(accounts[1], oracle, calldata(4)).unwrap();
+        assert_reverts_with(chain, &outcome, "UntrustedSubmitter(address)");
     });
 }
 
@@ -384,16 +279,8 @@ fn wrong_bindings_and_shapes_are_refused() {
     let f = fixture();
     let mut evm = LocalEvm::new();
     let oracle = deploy(&mut evm, Attestation::TrustedSubmitter, vec![[0; 20]]);
-    let outcome = evm
-        .call(
-            oracle,
-            submit_valuation_calldata(COLLECTION, token(2), 1, &f.proof, &[]),
-        )
-        .unwrap();
-    assert_eq!(
-        revert_selector(&evm, &outcome),
-        selector("BindingMismatch(uint256,uint256)")
-    );
+    let outcome = submit(&mut evm, oracle, 2, 1, &f.proof, &[]);
+    assert_reverts_with(&evm, &outcome, "BindingMismatch(uint256,uint256)");
     let words = instance_words(&f.proof);
     let short = encode_submit_valuation(
         COLLECTION,
@@ -404,19 +291,11 @@ fn wrong_bindings_and_shapes_are_refused() {
         &[],
     );
     let outcome = evm.call(oracle, short).unwrap();
-    assert_eq!(
-        revert_selector(&evm, &outcome),
-        selector("WrongInstanceCount(uint256,uint256)")
-    );
+    assert_reverts_with(&evm, &outcome, "WrongInstanceCount(uint256,uint256)");
     let mut flipped = f.proof.clone();
     flipped.bytes[100] ^= 1;
-    let outcome = evm
-        .call(
-            oracle,
-            submit_valuation_calldata(COLLECTION, token(1), 1, &flipped, &[]),
-        )
-        .unwrap();
-    assert_eq!(revert_selector(&evm, &outcome), selector("InvalidProof()"));
+    let outcome = submit(&mut evm, oracle, 1, 1, &flipped, &[]);
+    assert_reverts_with(&evm, &outcome, "InvalidProof()");
 }
 
 #[test]

@@ -129,16 +129,7 @@ fn submit(
         proof.commitments[0],
         proof.epoch,
     )?;
-    let calldata = BatchCall {
-        collections: &proof.collections,
-        token_ids: &proof.token_ids,
-        epoch: proof.epoch,
-        commitments: &proof.commitments,
-        words: &proof.words,
-        proof: &proof.bytes,
-        attestation: &attestation,
-    }
-    .calldata();
+    let calldata = BatchCall::from_proof(proof, &attestation).calldata();
     let calldata_gas = calldata_gas(&calldata);
     let outcome = evm.call_from(sender, address, calldata)?;
     Ok(Measured {

@@ -5,7 +5,7 @@ use super::{
     calldata::{instance_words, Word},
     executor::Address,
 };
-use crate::proof::Proof;
+use crate::{batch::BatchProof, proof::Proof};
 
 /// Signature of the single-valuation entry point.
 pub const SUBMIT_VALUATION: &str = "submitValuation(address,uint256,uint64,uint256[],bytes,bytes)";
@@ -74,7 +74,20 @@ pub struct BatchCall<'a> {
     pub attestation: &'a [u8],
 }
 
-impl BatchCall<'_> {
+impl<'a> BatchCall<'a> {
+    /// The call submitting `proof` with `attestation`.
+    pub fn from_proof(proof: &'a BatchProof, attestation: &'a [u8]) -> Self {
+        Self {
+            collections: &proof.collections,
+            token_ids: &proof.token_ids,
+            epoch: proof.epoch,
+            commitments: &proof.commitments,
+            words: &proof.words,
+            proof: &proof.bytes,
+            attestation,
+        }
+    }
+
     /// Calldata of `submitBatch(collections, tokenIds, epoch, commitments, words, proof,
     /// attestation)`.
     pub fn calldata(&self) -> Vec<u8> {
