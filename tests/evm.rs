@@ -11,11 +11,11 @@ use std::sync::OnceLock;
 
 use zkmlp::{
     evm::{
-        checked_add_words, compile_oracle, compile_verifier, constructor_args, decode_uint,
-        encode_calldata, encode_submit_valuation, instance_words, nft_binding, price_wei,
-        scalar_modulus, selector, submit_valuation_calldata, valuation_event_topic,
-        valuation_wei_calldata, Address, CallOutcome, CallStatus, CompiledContract,
-        CompiledVerifier, EvmError, LocalEvm, Solc, EIP170_CODE_SIZE_LIMIT,
+        checked_add_words, compile_oracle, compile_verifier, decode_valuation, encode_calldata,
+        encode_submit_valuation, instance_words, nft_binding, price_wei, scalar_modulus, selector,
+        submit_valuation_calldata, valuation_event_topic, valuation_of_calldata, Address,
+        Attestation, CallOutcome, CallStatus, CompiledContract, CompiledVerifier, EvmError,
+        LocalEvm, OracleConfig, Solc, EIP170_CODE_SIZE_LIMIT, HARDFORK,
     },
     quantize::{quantize, quantize_input, reference_forward},
     CompiledModel, MlpParams, Proof, ProvingKey, Srs,
@@ -80,15 +80,37 @@ fn call_verifier(calldata: Vec<u8>) -> CallOutcome {
     evm.call(verifier, calldata).unwrap()
 }
 
-/// Deploys the verifier and the oracle on a fresh chain.
+/// Deploys the verifier and the oracle on a fresh chain; the default sender is its trusted
+/// submitter.
 fn deploy_oracle() -> (LocalEvm, Address) {
     let f = fixture();
     let mut evm = LocalEvm::new();
     let verifier = evm.deploy(&f.verifier.contract, &[]).unwrap();
-    let scale_bits = u8::try_from(f.proof.scale_bits).unwrap();
-    let args = constructor_args(verifier, f.verifier.solidity.num_instances(), scale_bits);
-    let oracle = evm.deploy(&f.oracle, &args).unwrap();
+    let config = OracleConfig::for_model(
+        f.pk.model(),
+        Some((f.pk.verifying_key(), verifier)),
+        None,
+        Attestation::TrustedSubmitter,
+        vec![evm.accounts()[0]],
+    )
+    .unwrap();
+    let oracle = evm
+        .deploy(&f.oracle, &config.constructor_args().unwrap())
+        .unwrap();
     (evm, oracle)
+}
+
+/// Calldata of `submitValuation` for `proof` at epoch 1, as a trusted submitter sends it.
+fn submit(collection: Address, token_id: [u8; 32], proof: &Proof) -> Vec<u8> {
+    submit_valuation_calldata(collection, token_id, 1, proof, &[])
+}
+
+/// The stored price of `token_id` of `COLLECTION`, in wei.
+fn stored_price(evm: &mut LocalEvm, oracle: Address, token_id: [u8; 32]) -> u128 {
+    let outcome = evm
+        .call(oracle, valuation_of_calldata(COLLECTION, token_id))
+        .unwrap();
+    decode_valuation(&outcome.output).unwrap().0
 }
 
 /// The native verifier and the EVM verifier agree that `proof` is `valid` or not.
@@ -133,7 +155,7 @@ fn verifier_accepts_a_valid_proof_and_fits_eip170() {
     assert_agree(&f.proof, true, "valid proof");
     let outcome = call_verifier(calldata.clone());
     let size = f.verifier.contract.deployed_size();
-    println!("solc version: {}", f.solc_version);
+    println!("solc version: {}, hardfork: {HARDFORK}", f.solc_version);
     println!("verifier deployed size: {size} bytes (EIP-170 limit {EIP170_CODE_SIZE_LIMIT})");
     println!(
         "verifier calldata: {} bytes ({} instances + {} proof bytes)",
@@ -142,6 +164,22 @@ fn verifier_accepts_a_valid_proof_and_fits_eip170() {
         f.proof.bytes.len()
     );
     println!("verifier call gas used: {}", outcome.gas_used);
+    // Where the gas goes: the transaction base, calldata, the curve precompiles, the rest
+    // (modexp inversions, the interpreter, memory).
+    let calls = f.verifier.solidity.precompile_calls();
+    assert_eq!((calls.pairings, calls.pairing_pairs), (1, 2), "{calls:?}");
+    assert!(calls.ec_mul > 0 && calls.ec_add > 0, "{calls:?}");
+    let calldata_gas = zkmlp::evm::calldata_gas(&calldata);
+    println!(
+        "gas breakdown ({HARDFORK}): 21000 base + {calldata_gas} calldata + {} curve precompiles ({} ecMul, {} ecAdd, {} pairing of {} pairs) + {} modexp calls and execution {}",
+        calls.curve_gas(),
+        calls.ec_mul,
+        calls.ec_add,
+        calls.pairings,
+        calls.pairing_pairs,
+        calls.mod_exp,
+        outcome.gas_used - 21_000 - calldata_gas - calls.curve_gas()
+    );
     assert!(size < EIP170_CODE_SIZE_LIMIT, "verifier is {size} bytes");
     assert!(outcome.output.is_empty());
 }
@@ -151,10 +189,7 @@ fn oracle_stores_the_proven_price_and_emits_the_event() {
     let f = fixture();
     let (mut evm, oracle) = deploy_oracle();
     let outcome = evm
-        .call(
-            oracle,
-            submit_valuation_calldata(COLLECTION, token(1), &f.proof),
-        )
+        .call(oracle, submit(COLLECTION, token(1), &f.proof))
         .unwrap();
     assert!(outcome.is_success(), "{outcome:?}");
     println!("oracle submitValuation gas used: {}", outcome.gas_used);
@@ -165,11 +200,8 @@ fn oracle_stores_the_proven_price_and_emits_the_event() {
     )
     .unwrap();
     assert!(expected > 0);
-    assert_eq!(decode_uint(&outcome.output), Some(expected));
-    let stored = evm
-        .call(oracle, valuation_wei_calldata(COLLECTION, token(1)))
-        .unwrap();
-    assert_eq!(decode_uint(&stored.output), Some(expected));
+    assert_eq!(zkmlp::evm::decode_uint(&outcome.output), Some(expected));
+    assert_eq!(stored_price(&mut evm, oracle, token(1)), expected);
 
     let [log] = outcome.logs.as_slice() else {
         panic!("expected one log, got {:?}", outcome.logs)
@@ -181,7 +213,7 @@ fn oracle_stores_the_proven_price_and_emits_the_event() {
         log.topics,
         vec![valuation_event_topic(), collection_topic, token(1)]
     );
-    assert_eq!(decode_uint(&log.data), Some(expected));
+    assert_eq!(decode_valuation(&log.data), Some((expected, 1)));
 }
 
 #[test]
@@ -277,31 +309,19 @@ fn proof_for_another_token_is_rejected() {
     let (mut evm, oracle) = deploy_oracle();
     let mismatch = selector("BindingMismatch(uint256,uint256)");
     let outcome = evm
-        .call(
-            oracle,
-            submit_valuation_calldata(COLLECTION, token(1), &f.other_token_proof),
-        )
+        .call(oracle, submit(COLLECTION, token(1), &f.other_token_proof))
         .unwrap();
     assert_eq!(revert_selector(&outcome), mismatch);
     let outcome = evm
-        .call(
-            oracle,
-            submit_valuation_calldata([0xcd; 20], token(2), &f.other_token_proof),
-        )
+        .call(oracle, submit([0xcd; 20], token(2), &f.other_token_proof))
         .unwrap();
     assert_eq!(revert_selector(&outcome), mismatch);
     let outcome = evm
-        .call(
-            oracle,
-            submit_valuation_calldata(COLLECTION, token(1), &rebound),
-        )
+        .call(oracle, submit(COLLECTION, token(1), &rebound))
         .unwrap();
     assert_eq!(revert_selector(&outcome), selector("InvalidProof()"));
     // Nothing was stored.
-    let stored = evm
-        .call(oracle, valuation_wei_calldata(COLLECTION, token(1)))
-        .unwrap();
-    assert_eq!(decode_uint(&stored.output), Some(0));
+    assert_eq!(stored_price(&mut evm, oracle, token(1)), 0);
 }
 
 #[test]
@@ -312,20 +332,14 @@ fn oracle_rejects_bad_proofs_and_shapes() {
     let middle = flipped.bytes.len() / 2;
     flipped.bytes[middle] ^= 0x80;
     let outcome = evm
-        .call(
-            oracle,
-            submit_valuation_calldata(COLLECTION, token(1), &flipped),
-        )
+        .call(oracle, submit(COLLECTION, token(1), &flipped))
         .unwrap();
     assert_eq!(revert_selector(&outcome), selector("InvalidProof()"));
 
     let mut changed = f.proof.clone();
     changed.public_inputs.outputs[0] += 1;
     let outcome = evm
-        .call(
-            oracle,
-            submit_valuation_calldata(COLLECTION, token(1), &changed),
-        )
+        .call(oracle, submit(COLLECTION, token(1), &changed))
         .unwrap();
     assert_eq!(revert_selector(&outcome), selector("InvalidProof()"));
 
@@ -333,8 +347,10 @@ fn oracle_rejects_bad_proofs_and_shapes() {
     let short = encode_submit_valuation(
         COLLECTION,
         token(1),
+        1,
         &words[..words.len() - 1],
         &f.proof.bytes,
+        &[],
     );
     let outcome = evm.call(oracle, short).unwrap();
     assert_eq!(
@@ -350,15 +366,13 @@ fn negative_price_is_verified_but_not_stored() {
     assert_agree(&f.negative_proof, true, "negative price");
     let (mut evm, oracle) = deploy_oracle();
     let outcome = evm
-        .call(
-            oracle,
-            submit_valuation_calldata(COLLECTION, token(3), &f.negative_proof),
-        )
+        .call(oracle, submit(COLLECTION, token(3), &f.negative_proof))
         .unwrap();
     assert_eq!(
         revert_selector(&outcome),
         selector("NegativePrice(uint256)")
     );
+    assert_eq!(stored_price(&mut evm, oracle, token(3)), 0);
 }
 
 #[test]
@@ -403,82 +417,4 @@ fn solc_errors_come_back_with_their_messages() {
         }
         other => panic!("expected a compilation error, got {other:?}"),
     }
-}
-
-#[test]
-fn a_private_model_verifies_on_chain_and_the_oracle_pins_its_commitment() {
-    let visibility = zkmlp::VisibilitySettings {
-        inputs: zkmlp::Visibility::Public,
-        weights: zkmlp::Visibility::Hashed,
-        outputs: zkmlp::Visibility::Public,
-    };
-    let quantized = quantize(&common::small_model(), MlpParams::default()).unwrap();
-    let mut other_model = quantized.clone();
-    other_model.layers[0].weights[0][0] += 1;
-    let key = |model| {
-        let compiled = CompiledModel::with_visibility(model, 1, visibility).unwrap();
-        let srs = Srs::unsafe_setup_for_testing(compiled.k(), 2);
-        ProvingKey::generate(&srs, &compiled).unwrap()
-    };
-    let (pk, other_pk) = (key(quantized), key(other_model));
-    let published = pk.model().weight_commitment();
-    let verifier = compile_verifier(pk.verifying_key(), &Solc::default()).unwrap();
-    let features = [0.5, -1.0, 0.25, 1.5];
-    let (id, other_id) = (token(9), token(10));
-    let proof = pk
-        .prove_bound(&features, nft_binding(COLLECTION, id))
-        .unwrap();
-    let forged = other_pk
-        .prove_bound(&features, nft_binding(COLLECTION, other_id))
-        .unwrap();
-    assert_eq!(proof.public_inputs.commitments.weights, Some(published));
-
-    // The verifier alone accepts both: the key does not hold the weights.
-    let mut evm = LocalEvm::new();
-    let address = evm.deploy(&verifier.contract, &[]).unwrap();
-    let outcome = evm.call(address, encode_calldata(&proof)).unwrap();
-    assert_eq!(outcome.status, CallStatus::Success, "{outcome:?}");
-    println!(
-        "private-model verifier: {} bytes deployed, {} gas",
-        verifier.contract.deployed_size(),
-        outcome.gas_used
-    );
-    let outcome = evm.call(address, encode_calldata(&forged)).unwrap();
-    assert_eq!(
-        outcome.status,
-        CallStatus::Success,
-        "same shape, same verifier"
-    );
-    let mut tampered = proof.clone();
-    tampered.public_inputs.commitments.weights.as_mut().unwrap()[31] ^= 1;
-    let outcome = evm.call(address, encode_calldata(&tampered)).unwrap();
-    assert_ne!(outcome.status, CallStatus::Success);
-    assert!(zkmlp::verify(pk.verifying_key(), &tampered).is_err());
-
-    // The oracle pinned to the published commitment takes only the committed model's proofs.
-    let index = zkmlp::evm::weight_commitment_index(pk.verifying_key()).unwrap();
-    assert_eq!(index, 1 + features.len());
-    let scale_bits = u8::try_from(MlpParams::default().scale_bits).unwrap();
-    let args = zkmlp::evm::pinned_constructor_args(
-        address,
-        verifier.solidity.num_instances(),
-        scale_bits,
-        Some((index, published)),
-    );
-    let oracle = evm.deploy(&fixture().oracle, &args).unwrap();
-    let ok = evm
-        .call(oracle, submit_valuation_calldata(COLLECTION, id, &proof))
-        .unwrap();
-    assert_eq!(ok.status, CallStatus::Success, "{ok:?}");
-    let rejected = evm
-        .call(
-            oracle,
-            submit_valuation_calldata(COLLECTION, other_id, &forged),
-        )
-        .unwrap();
-    assert_eq!(rejected.status, CallStatus::Revert);
-    assert_eq!(
-        revert_selector(&rejected),
-        selector("ModelMismatch(uint256,uint256)")
-    );
 }

@@ -17,9 +17,17 @@
 //!    commitment to them once, and every proof shows that the committed model produced the
 //!    price. Pass `--private-model` to run only this step (after training).
 //!
+//! 7. Collection: N valuations (default 256, `--batch N` to change) in one proof and one
+//!    transaction: hashed features signed by a (demo) data provider, folded prices, one
+//!    `submitBatch` on the in-process EVM ([`collection`]). Prints
+//!    `batch on-chain: <N> valuations, verifier <B> bytes, <G> gas, <g> gas per valuation`.
+//!    `--collection` runs only this step (after training); `--gas-table` measures N = 16, 256
+//!    and 1,024 instead.
+//!
 //! `--modes` prints, after training, a table of every visibility mode for this model: k,
 //! columns, keygen, prove and verify time, proof size ([`modes`]).
 
+mod collection;
 mod dataset;
 mod modes;
 mod onchain;
@@ -120,6 +128,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::args().any(|a| a == "--private-model") {
         return private_model(&quantized, test);
     }
+    if std::env::args().any(|a| a == "--gas-table") {
+        let sizes = match std::env::args().any(|a| a == "--batch") {
+            true => vec![batch_size()?],
+            false => vec![16, 256, 1024],
+        };
+        return collection::gas_table(&quantized, &sizes);
+    }
+    if std::env::args().any(|a| a == "--collection") {
+        return collection::run(&quantized, batch_size()?);
+    }
 
     // Compile, set up and prove.
     let compiled = CompiledModel::new(quantized.clone())?;
@@ -161,8 +179,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         onchain::run_onchain(&pk, &proof, collection, token_id, "")?;
     }
     private_model(&quantized, test)?;
+    collection::run(&quantized, batch_size()?)?;
     println!("total: {:.2?}", start.elapsed());
     Ok(())
+}
+
+/// Valuations per batch in the collection step: `--batch N`, default 256.
+fn batch_size() -> Result<usize, Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    match args.iter().position(|a| a == "--batch") {
+        Some(i) => Ok(args.get(i + 1).ok_or("--batch needs a number")?.parse()?),
+        None => Ok(256),
+    }
 }
 
 /// Step 6: the same valuations with the model kept private behind a Poseidon commitment.

@@ -11,8 +11,8 @@ use std::{fs, path::Path};
 
 use zkmlp::evm::{
     calldata_hex, compile_oracle, compile_verifier, decode_uint, encode_calldata, nft_binding,
-    pinned_constructor_args, price_wei, submit_valuation_calldata, weight_commitment_index,
-    LocalEvm, Solc, ORACLE_SOURCE,
+    price_wei, submit_valuation_calldata, Attestation, LocalEvm, OracleConfig, Solc, HARDFORK,
+    ORACLE_SOURCE,
 };
 
 /// Verifies `proof` on chain through the valuation oracle, as the valuation of NFT `token_id`
@@ -58,19 +58,19 @@ pub fn run_onchain(
     if !direct.is_success() {
         return Err(format!("the verifier rejected the proof: {:?}", direct.status).into());
     }
-    let scale_bits = u8::try_from(proof.scale_bits)?;
-    let pinned = weight_commitment_index(pk.verifying_key())
-        .map(|index| (index, pk.model().weight_commitment()));
-    let args = pinned_constructor_args(
-        verifier_address,
-        verifier.solidity.num_instances(),
-        scale_bits,
-        pinned,
-    );
-    let oracle_address = evm.deploy(&oracle, &args)?;
+    // The oracle pins the model (for the private model: its published commitment) and trusts
+    // one submitter, the account this step sends from.
+    let config = OracleConfig::for_model(
+        pk.model(),
+        Some((pk.verifying_key(), verifier_address)),
+        None,
+        Attestation::TrustedSubmitter,
+        vec![evm.accounts()[0]],
+    )?;
+    let oracle_address = evm.deploy(&oracle, &config.constructor_args()?)?;
     let outcome = evm.call(
         oracle_address,
-        submit_valuation_calldata(collection, token_id, proof),
+        submit_valuation_calldata(collection, token_id, 1, proof, &[]),
     )?;
     if !outcome.is_success() {
         return Err(format!(
@@ -99,7 +99,10 @@ pub fn run_onchain(
     } else {
         format!(" ({label} model)")
     };
-    println!("verifier call alone{suffix}: {} gas", direct.gas_used);
+    println!(
+        "verifier call alone{suffix}: {} gas ({HARDFORK} rules)",
+        direct.gas_used
+    );
     println!("evm gas used{suffix}: {}", outcome.gas_used);
     println!(
         "verifier deployed size{suffix}: {} bytes",

@@ -55,6 +55,13 @@ pub fn calldata_hex(proof: &Proof) -> String {
     format!("0x{}", hex::encode(encode_calldata(proof)))
 }
 
+/// What a transaction's calldata costs on its own: 4 gas per zero byte, 16 per other byte
+/// (EIP-2028). EIP-7623's floor (10 / 40 gas) applies only to transactions that execute
+/// little, which verifications are not.
+pub fn calldata_gas(calldata: &[u8]) -> u64 {
+    calldata.iter().map(|&b| if b == 0 { 4 } else { 16 }).sum()
+}
+
 /// `a + b` as 256-bit words; `None` on overflow.
 pub fn checked_add_words(a: &Word, b: &Word) -> Option<Word> {
     U256::from_be_bytes(*a)

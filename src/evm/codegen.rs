@@ -88,6 +88,59 @@ impl SolidityVerifier {
     pub fn proof_len(&self) -> usize {
         self.calldata_len - 32 * self.num_instances
     }
+
+    /// The precompile calls the verifier makes. Its code has no loops or branches around
+    /// them, so each call in the source runs exactly once per verification.
+    pub fn precompile_calls(&self) -> PrecompileCalls {
+        let mut calls = PrecompileCalls::default();
+        for (position, _) in self.source.match_indices("staticcall(gas(), ") {
+            let mut args = self.source[position + "staticcall(gas(), ".len()..]
+                .split(',')
+                .map(str::trim);
+            let address = args.next().unwrap_or_default();
+            let input_len = args
+                .nth(1)
+                .and_then(|len| usize::from_str_radix(len.trim_start_matches("0x"), 16).ok())
+                .unwrap_or_default();
+            match address {
+                "0x5" => calls.mod_exp += 1,
+                "0x6" => calls.ec_add += 1,
+                "0x7" => calls.ec_mul += 1,
+                "0x8" => {
+                    calls.pairings += 1;
+                    calls.pairing_pairs += input_len / 192;
+                }
+                _ => {}
+            }
+        }
+        calls
+    }
+}
+
+/// How many times a verifier calls each precompile, and what the fixed-price ones cost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PrecompileCalls {
+    /// `0x05` modexp (field inversions).
+    pub mod_exp: usize,
+    /// `0x06` BN254 point addition (150 gas each, EIP-1108).
+    pub ec_add: usize,
+    /// `0x07` BN254 scalar multiplication (6,000 gas each, EIP-1108).
+    pub ec_mul: usize,
+    /// `0x08` BN254 pairing checks.
+    pub pairings: usize,
+    /// Pairs over all pairing checks (45,000 gas per check plus 34,000 per pair, EIP-1108).
+    pub pairing_pairs: usize,
+}
+
+impl PrecompileCalls {
+    /// Gas of the elliptic-curve precompiles (additions, multiplications, pairings), at
+    /// EIP-1108 prices, which Osaka keeps.
+    pub fn curve_gas(&self) -> u64 {
+        (150 * self.ec_add
+            + 6_000 * self.ec_mul
+            + 45_000 * self.pairings
+            + 34_000 * self.pairing_pairs) as u64
+    }
 }
 
 /// The unmodified output of snark-verifier for `vk`.
@@ -233,6 +286,32 @@ mod tests {
         ));
         assert!(!code.contains("mod(calldataload"));
         assert!(code.contains("            if iszero(validate_ec_point(x, y)) { revert(0, 0) }\n"));
+    }
+
+    #[test]
+    fn precompile_calls_are_counted() {
+        let source =
+            "success := and(eq(staticcall(gas(), 0x7, 0x0, 0x60, 0x0, 0x40), 1), success)\n\
+            success := and(eq(staticcall(gas(), 0x7, 0x0, 0x60, 0x0, 0x40), 1), success)\n\
+            success := and(eq(staticcall(gas(), 0x6, 0x0, 0x80, 0x0, 0x40), 1), success)\n\
+            success := and(eq(staticcall(gas(), 0x8, 0x0, 0x180, 0x0, 0x20), 1), success)\n";
+        let verifier = SolidityVerifier {
+            source: source.into(),
+            num_instances: 1,
+            calldata_len: 32,
+        };
+        let calls = verifier.precompile_calls();
+        assert_eq!(
+            calls,
+            PrecompileCalls {
+                mod_exp: 0,
+                ec_add: 1,
+                ec_mul: 2,
+                pairings: 1,
+                pairing_pairs: 2
+            }
+        );
+        assert_eq!(calls.curve_gas(), 150 + 12_000 + 45_000 + 68_000);
     }
 
     #[test]

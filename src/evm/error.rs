@@ -74,4 +74,22 @@ pub enum EvmError {
     /// The EVM rejected a transaction before executing it (nonce, gas, balance, database).
     #[error("the EVM rejected the transaction: {0}")]
     Transaction(String),
+    /// A deployment was refused because nothing would pin the model.
+    #[error("refusing to deploy an oracle for a model nothing pins: {0}")]
+    UnpinnedModel(String),
+    /// The oracle cannot represent this model.
+    #[error("the oracle does not support this model: {0}")]
+    UnsupportedOracle(String),
+    /// Signing an attestation failed.
+    #[error("signing failed: {0}")]
+    Signing(String),
+    /// The anvil binary is not installed.
+    #[error("anvil is not installed: run `npm ci` at the repository root (it installs @foundry-rs/anvil), or set ZKMLP_ANVIL")]
+    AnvilMissing,
+    /// The node (anvil) failed or answered something unexpected.
+    #[error("node error: {0}")]
+    Node(String),
+    /// A call without a transaction reverted, with this revert data.
+    #[error("the call reverted with 0x{}", hex::encode(.0))]
+    Reverted(Vec<u8>),
 }

@@ -29,6 +29,9 @@ pub enum Optimizer {
     NoYul(u32),
     /// The optimizer fully on, with this many expected runs.
     Runs(u32),
+    /// The optimizer fully on, with this many expected runs, compiling through the IR
+    /// pipeline (`viaIR`).
+    ViaIr(u32),
 }
 
 /// A compiled contract.
@@ -116,18 +119,22 @@ impl Solc {
         contract: &str,
         optimizer: Optimizer,
     ) -> Result<CompiledContract, EvmError> {
+        let via_ir = matches!(optimizer, Optimizer::ViaIr(_));
         let optimizer = match optimizer {
             Optimizer::Off => json!({ "enabled": false }),
             Optimizer::NoYul(runs) => {
                 json!({ "enabled": true, "runs": runs, "details": { "yul": false } })
             }
-            Optimizer::Runs(runs) => json!({ "enabled": true, "runs": runs }),
+            Optimizer::Runs(runs) | Optimizer::ViaIr(runs) => {
+                json!({ "enabled": true, "runs": runs })
+            }
         };
         let input = json!({
             "language": "Solidity",
             "sources": { source_name: { "content": source } },
             "settings": {
                 "optimizer": optimizer,
+                "viaIR": via_ir,
                 "outputSelection": { source_name: { contract: ["evm.bytecode.object", "evm.deployedBytecode.object"] } },
             },
         });

@@ -1,6 +1,8 @@
 //! Fixtures shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod chain;
+
 use zkmlp::model::{Activation, DenseLayer, Mlp};
 
 /// A deterministic 4-6-1 MLP (ReLU, identity) whose weights depend smoothly on `salt`.

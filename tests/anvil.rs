@@ -1,0 +1,98 @@
+//! The anvil client itself: the node starts on 127.0.0.1 under Osaka rules, is gone once the
+//! client is dropped, and charges the same gas as revm for the same single valuation (the
+//! default model: public features, weights fixed in the key, public price).
+//!
+//! Needs `npm ci` (it installs anvil and solc-js); without the anvil binary each test is
+//! skipped with a message.
+
+mod common;
+
+use std::net::TcpStream;
+
+use zkmlp::{
+    evm::{
+        compile_oracle, compile_verifier, encode_calldata, nft_binding, submit_valuation_calldata,
+        Anvil, Attestation, Chain, EvmError, LocalEvm, OracleConfig, Solc, HARDFORK,
+    },
+    quantize::quantize,
+    CompiledModel, MlpParams, ProvingKey, Srs,
+};
+
+fn spawn() -> Option<Anvil> {
+    match Anvil::spawn() {
+        Ok(anvil) => Some(anvil),
+        Err(EvmError::AnvilMissing) => {
+            eprintln!("SKIPPED: the anvil binary is absent (run `npm ci` at the repository root)");
+            None
+        }
+        Err(e) => panic!("anvil failed to start: {e}"),
+    }
+}
+
+#[test]
+fn the_node_listens_on_localhost_and_stops_on_drop() {
+    let Some(anvil) = spawn() else { return };
+    let port = anvil.port();
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_ok());
+    assert_eq!(anvil.chain_id(), 31_337);
+    assert!(anvil.accounts().len() >= 2);
+    drop(anvil);
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "anvil still listens on port {port} after the client was dropped"
+    );
+}
+
+#[test]
+fn a_single_valuation_costs_the_same_gas_on_anvil_and_revm() {
+    let Some(mut anvil) = spawn() else { return };
+    let compiled =
+        CompiledModel::new(quantize(&common::small_model(), MlpParams::default()).unwrap())
+            .unwrap();
+    let srs = Srs::unsafe_setup_for_testing(compiled.k(), 7);
+    let pk = ProvingKey::generate(&srs, &compiled).unwrap();
+    let (collection, token_id) = ([0xbc; 20], [1; 32]);
+    let proof = pk
+        .prove_bound(&[0.5, -1.0, 0.25, 1.5], nft_binding(collection, token_id))
+        .unwrap();
+    let solc = Solc::default();
+    let verifier = compile_verifier(pk.verifying_key(), &solc).unwrap();
+    let oracle = compile_oracle(&solc).unwrap();
+    let mut revm = LocalEvm::new();
+    let mut gas = Vec::new();
+    for chain in [&mut revm as &mut dyn Chain, &mut anvil] {
+        let sender = chain.accounts()[0];
+        let address = chain.deploy(&verifier.contract, &[]).unwrap();
+        let direct = chain
+            .call_from(sender, address, encode_calldata(&proof))
+            .unwrap();
+        assert!(direct.is_success(), "{}: {direct:?}", chain.name());
+        let config = OracleConfig::for_model(
+            pk.model(),
+            Some((pk.verifying_key(), address)),
+            None,
+            Attestation::TrustedSubmitter,
+            vec![sender],
+        )
+        .unwrap();
+        let oracle = chain
+            .deploy(&oracle, &config.constructor_args().unwrap())
+            .unwrap();
+        let submitted = chain
+            .call_from(
+                sender,
+                oracle,
+                submit_valuation_calldata(collection, token_id, 1, &proof, &[]),
+            )
+            .unwrap();
+        assert!(submitted.is_success(), "{}: {submitted:?}", chain.name());
+        println!(
+            "{} ({HARDFORK}): verifier call {} gas, submitValuation {} gas",
+            chain.name(),
+            direct.gas_used,
+            submitted.gas_used
+        );
+        gas.push((direct.gas_used, submitted.gas_used));
+    }
+    assert_eq!(gas[0], gas[1], "revm and anvil disagree on gas");
+}
