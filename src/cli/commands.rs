@@ -60,6 +60,7 @@ pub(super) fn run(command: Command, progress: &Progress) -> Result<(), CliError>
             features,
             output,
             binding,
+            epoch,
             allow_unsafe_srs,
             overwrite,
         } => prove(
@@ -67,7 +68,7 @@ pub(super) fn run(command: Command, progress: &Progress) -> Result<(), CliError>
             &pk,
             &features,
             &output,
-            binding.as_deref(),
+            (binding.as_deref(), epoch),
             allow_unsafe_srs,
             &overwrite,
             progress,
@@ -95,8 +96,15 @@ pub(super) fn run(command: Command, progress: &Progress) -> Result<(), CliError>
         Command::EncodeCalldata {
             proof,
             output,
+            attestation,
+            verifier_only,
             overwrite,
-        } => encode_calldata(&proof, &output, &overwrite),
+        } => encode_calldata(
+            &proof,
+            &output,
+            (attestation.as_deref(), verifier_only),
+            &overwrite,
+        ),
         Command::VerifyEvm { vk, proof } => verify_evm(&vk, &proof, progress),
     }
 }
@@ -115,7 +123,11 @@ fn check_outputs(outputs: &[&Path], overwrite: &Overwrite) -> Result<(), CliErro
     }
 }
 
-fn write_output(path: &Path, bytes: &[u8], overwrite: &Overwrite) -> Result<(), CliError> {
+pub(super) fn write_output(
+    path: &Path,
+    bytes: &[u8],
+    overwrite: &Overwrite,
+) -> Result<(), CliError> {
     write_new(path, bytes, overwrite.force).map_err(|e| match &e {
         crate::artifact::ArtifactError::Io { source, .. }
             if source.kind() == std::io::ErrorKind::AlreadyExists =>
@@ -129,14 +141,17 @@ fn write_output(path: &Path, bytes: &[u8], overwrite: &Overwrite) -> Result<(), 
     })
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, CliError> {
+pub(super) fn read_json<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    what: &str,
+) -> Result<T, CliError> {
     let bytes =
         std::fs::read(path).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
     serde_json::from_slice(&bytes)
         .map_err(|e| CliError::usage(format!("{}: not {what}: {e}", path.display())))
 }
 
-fn library_error(e: Error) -> CliError {
+pub(super) fn library_error(e: Error) -> CliError {
     let exit = match e {
         Error::Halo2 { .. } => Exit::Failure,
         _ => Exit::Usage,
@@ -371,16 +386,43 @@ fn prove(
     pk_path: &Path,
     features_path: &Path,
     output: &Path,
-    binding: Option<&str>,
+    (binding, epoch): (Option<&str>, Option<u64>),
     allow_unsafe_srs: bool,
     overwrite: &Overwrite,
     progress: &Progress,
 ) -> Result<(), CliError> {
     check_outputs(&[output], overwrite)?;
-    let binding = binding.map(parse_binding).transpose()?.unwrap_or([0; 32]);
     let compiled = progress.step("reading the compiled circuit", || {
         CompiledFile::read(compiled_path)
     })?;
+    if compiled.compiled.visibility().outputs == Visibility::Folded {
+        let (meta, pk) = progress.step("loading the proving key", || {
+            KeyFile::read_proving_key(pk_path, &compiled)
+        })?;
+        if meta.srs_is_unsafe {
+            refuse_unsafe("the proving key was made from", allow_unsafe_srs)?;
+        }
+        if binding.is_some() {
+            return Err(CliError::usage(
+                "--binding: a batch proof's binding is computed from its items and epoch",
+            ));
+        }
+        return super::batch::prove(
+            &pk,
+            &meta,
+            features_path,
+            epoch,
+            output,
+            overwrite,
+            progress,
+        );
+    }
+    if epoch.is_some() {
+        return Err(CliError::usage(
+            "--epoch is for circuits compiled with --outputs folded (batch proofs)",
+        ));
+    }
+    let binding = binding.map(parse_binding).transpose()?.unwrap_or([0; 32]);
     let batch_size = compiled.compiled.batch_size();
     let items: Vec<Vec<f64>> = if batch_size == 1 {
         vec![read_json(features_path, "a JSON list of numbers")?]
@@ -417,24 +459,28 @@ fn prove(
     Ok(())
 }
 
-/// Reads a verifying key and a proof and checks that they belong together.
-fn key_and_proof(
+/// Reads a verifying key, warning if it was made from an unsafe SRS.
+fn load_verifying_key(
     vk_path: &Path,
-    proof_path: &Path,
     progress: &Progress,
-) -> Result<(KeyFile, crate::VerifyingKey, ProofFile), CliError> {
+) -> Result<(KeyFile, crate::VerifyingKey), CliError> {
     let (meta, vk) = progress.step("loading the verifying key", || {
         KeyFile::read_verifying_key(vk_path)
     })?;
-    let proof = ProofFile::read(proof_path)?;
-    proof.check_key(&meta)?;
     if meta.srs_is_unsafe {
         eprintln!("warning: the verifying key was made from an UNSAFE seeded SRS");
     }
-    Ok((meta, vk, proof))
+    Ok((meta, vk))
 }
 
-fn pin_error(e: PinError) -> CliError {
+/// Reads a proof file and checks that it belongs to the key.
+fn read_proof(meta: &KeyFile, proof_path: &Path) -> Result<ProofFile, CliError> {
+    let proof = ProofFile::read(proof_path)?;
+    proof.check_key(meta)?;
+    Ok(proof)
+}
+
+pub(super) fn pin_error(e: PinError) -> CliError {
     match e {
         PinError::Proof(Error::Halo2 { .. }) => CliError::new(Exit::Failure, e.to_string()),
         PinError::Proof(_) => CliError::new(Exit::Rejected, format!("proof REJECTED: {e}")),
@@ -455,7 +501,7 @@ fn verify(
                 .map_err(|e| CliError::usage(e.message.replace("--binding", "--weight-commitment")))
         })
         .transpose()?;
-    let (meta, vk, proof) = key_and_proof(vk_path, proof_path, progress)?;
+    let (meta, vk) = load_verifying_key(vk_path, progress)?;
     if let Some(path) = srs_path {
         let srs = load_srs(path, Some(meta.k), progress)?;
         meta.check_srs(&srs)?;
@@ -469,6 +515,16 @@ fn verify(
             })
             .map_err(pin_error)?;
     }
+    if super::batch::is_batch_proof(proof_path) {
+        return super::batch::verify(
+            (&meta, &vk),
+            proof_path,
+            model.as_ref(),
+            commitment,
+            progress,
+        );
+    }
+    let proof = read_proof(&meta, proof_path)?;
     progress
         .step("verifying", || vk.verify(&proof.proof))
         .map_err(|e| pin_error(e.into()))?;
@@ -643,7 +699,7 @@ fn srs(command: SrsCommand, progress: &Progress) -> Result<(), CliError> {
     }
 }
 
-fn evm_error(e: crate::evm::EvmError) -> CliError {
+pub(super) fn evm_error(e: crate::evm::EvmError) -> CliError {
     CliError::new(Exit::Failure, e.to_string())
 }
 
@@ -676,14 +732,24 @@ fn create_evm_verifier(
 fn encode_calldata(
     proof_path: &Path,
     output: &Path,
+    (attestation, verifier_only): (Option<&str>, bool),
     overwrite: &Overwrite,
 ) -> Result<(), CliError> {
     check_outputs(&[output], overwrite)?;
-    let proof = ProofFile::read(proof_path)?;
-    let hex = crate::evm::calldata_hex(&proof.proof);
+    let (hex, what) = if super::batch::is_batch_proof(proof_path) {
+        super::batch::encode_calldata(proof_path, attestation, verifier_only)?
+    } else {
+        if attestation.is_some() {
+            return Err(CliError::usage(
+                "--attestation is for batch proofs (the oracle's submitBatch call)",
+            ));
+        }
+        let proof = ProofFile::read(proof_path)?;
+        (crate::evm::calldata_hex(&proof.proof), "calldata".into())
+    };
     write_output(output, format!("{hex}\n").as_bytes(), overwrite)?;
     println!(
-        "calldata -> {}: {} bytes",
+        "{what} -> {}: {} bytes",
         output.display(),
         (hex.len() - 2) / 2
     );
@@ -691,7 +757,11 @@ fn encode_calldata(
 }
 
 fn verify_evm(vk_path: &Path, proof_path: &Path, progress: &Progress) -> Result<(), CliError> {
-    let (meta, vk, proof) = key_and_proof(vk_path, proof_path, progress)?;
+    let (meta, vk) = load_verifying_key(vk_path, progress)?;
+    if super::batch::is_batch_proof(proof_path) {
+        return super::batch::verify_evm((&meta, &vk), proof_path, progress);
+    }
+    let proof = read_proof(&meta, proof_path)?;
     let verifier = progress
         .step("compiling the verifier", || {
             crate::evm::compile_verifier(&vk, &crate::evm::Solc::default())

@@ -4,6 +4,7 @@
 //! the [`crate::artifact`] formats and [`crate::srs`] files; no output file is overwritten
 //! without `--force`. Exit codes are [`Exit`].
 
+mod batch;
 mod commands;
 mod progress;
 
@@ -236,6 +237,11 @@ pub enum Command {
         overwrite: Overwrite,
     },
     /// Prove the model's output on one feature vector (or one batch of them).
+    ///
+    /// For a circuit compiled with `--outputs folded` (collection-scale batches), the input
+    /// is a batch file `{"epoch": 7, "items": [{"collection": "0x…", "tokenId": "42",
+    /// "features": [..]}, ..]}` with exactly --batch-size items, and the output a batch proof
+    /// whose binding covers the ordered NFT list, the epoch and the prices.
     #[command(after_help = EXIT_CODES)]
     Prove {
         /// The compiled-circuit file.
@@ -244,7 +250,7 @@ pub enum Command {
         #[arg(long)]
         pk: PathBuf,
         /// The features: a JSON list of numbers; for a circuit compiled with --batch-size N,
-        /// a list of N such lists.
+        /// a list of N such lists; for folded outputs, a batch file (see above).
         features: PathBuf,
         /// The proof file to write.
         #[arg(long, short)]
@@ -253,6 +259,10 @@ pub enum Command {
         /// scalar modulus), e.g. the hash identifying an NFT.
         #[arg(long)]
         binding: Option<String>,
+        /// The epoch of a batch proof (folded outputs), overriding the batch file's: the
+        /// oracle refuses a token's price whose epoch is not newer than the stored one.
+        #[arg(long)]
+        epoch: Option<u64>,
         /// Accept a proving key made from an unsafe SRS: for development only.
         #[arg(long)]
         allow_unsafe_srs: bool,
@@ -308,7 +318,8 @@ pub enum Command {
         #[command(flatten)]
         overwrite: Overwrite,
     },
-    /// Write a proof's calldata for the Solidity verifier (0x-prefixed hex).
+    /// Write a proof's calldata (0x-prefixed hex): for a proof, the Solidity verifier's; for
+    /// a batch proof, the oracle's `submitBatch` call (or the verifier's with --verifier-only).
     #[command(after_help = EXIT_CODES)]
     EncodeCalldata {
         /// The proof file.
@@ -316,12 +327,22 @@ pub enum Command {
         /// The hex file to write.
         #[arg(long, short)]
         output: PathBuf,
+        /// Batch proofs: the data provider's EIP-712 signature of the features (0x-prefixed,
+        /// 65 bytes: r, s, v), for an oracle deployed with signed features; omit it for an
+        /// oracle that trusts its submitters.
+        #[arg(long)]
+        attestation: Option<String>,
+        /// Batch proofs: write the generated verifier's raw calldata ([c, commitments.., D],
+        /// then the proof) instead of the `submitBatch` call.
+        #[arg(long)]
+        verifier_only: bool,
         #[allow(missing_docs)] // flattened: `--force`
         #[command(flatten)]
         overwrite: Overwrite,
     },
     /// Compile the verifier (needs Node.js and `npm ci`), deploy it on an in-process EVM
-    /// (revm) and submit the proof; prints the gas used (exit code 1 if it reverts).
+    /// (revm) and submit the proof; prints the gas used, and for a batch proof the gas per
+    /// valuation (exit code 1 if it reverts).
     #[command(after_help = EXIT_CODES)]
     VerifyEvm {
         /// The verifying key.
