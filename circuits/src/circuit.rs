@@ -280,6 +280,9 @@ impl Circuit<Fr> for MlpCircuit {
                 }
                 constrain_hash_inputs(&config, layout, &mut region);
                 constrain_fold(&config, layout, &mut region);
+                for &(a, b) in &layout.copies {
+                    region.constrain_equal(config.cell(a), config.cell(b));
+                }
                 for (layer, bias_rows) in layout.neurons.iter().zip(layout.bias_rows.iter()) {
                     for (neuron, &bias_row) in layer.iter().zip(bias_rows.iter().cycle()) {
                         if let Some(row) = neuron.bias_row {

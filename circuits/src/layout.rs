@@ -35,6 +35,7 @@
 
 use crate::chips::{
     dot::{DotRow, MAX_DOT_WIDTH},
+    leaky::{DotGroup, LeakyPlacement},
     range::{LimbSpec, RangeChip},
     rescale::{signed_schedule, RescaleSchedule},
 };
@@ -117,6 +118,8 @@ pub struct NeuronPlacement {
     pub block_start: usize,
     /// The cell holding the neuron's activation.
     pub output: CellRef,
+    /// A leaky ReLU's extra cells (see [`crate::chips::leaky`]).
+    pub leaky: Option<usize>,
 }
 
 /// Kind of a block in the range lane.
@@ -269,6 +272,10 @@ pub struct MlpLayout {
     pub blocks: Vec<(usize, BlockKind)>,
     /// Rows where the ReLU gate is enabled.
     pub relu_rows: Vec<usize>,
+    /// Every leaky ReLU's cells; [`NeuronPlacement::leaky`] indexes this list.
+    pub leaky: Vec<LeakyPlacement>,
+    /// Extra copy constraints (between the dot and range lanes, for leaky ReLUs).
+    pub copies: Vec<(CellRef, CellRef)>,
     /// Rows used by the range lane (the Poseidon blocks included when they run there).
     pub range_len: usize,
     /// Rows used by every other lane: dot rows, packing rows, and the Poseidon blocks when
@@ -373,6 +380,16 @@ impl MlpLayout {
             return Err(SpecError::EmptyBatch);
         }
         let witnessed = visibility.weights_are_witnessed();
+        if witnessed {
+            let leaky = (model.layers.iter())
+                .position(|l| matches!(l.activation, Activation::LeakyRelu { .. }));
+            if let Some(layer) = leaky {
+                return Err(SpecError::UnsupportedActivation {
+                    layer,
+                    reason: "a leaky ReLU's slope is a fixed weight: the weights must be fixed",
+                });
+            }
+        }
         let (weight_bits, bias_bits) = if witnessed {
             let (weights, biases) = model.flat_parameters();
             (signed_bits(&weights), signed_bits(&biases))
@@ -405,6 +422,8 @@ impl MlpLayout {
             neurons: Vec::new(),
             blocks: Vec::new(),
             relu_rows: Vec::new(),
+            leaky: Vec::new(),
+            copies: Vec::new(),
             range_len: 1,
             side_len: 0,
             hashes: Vec::new(),
@@ -496,25 +515,86 @@ impl MlpLayout {
                     self.weight_sources.push(row_weights);
                 }
                 let block_start = self.push_block(BlockKind::Rescale);
-                let output_row = match layer.activation {
-                    Activation::Identity => block_start + self.schedule.remainder_rows,
+                let dot_rows = self.dot_rows.len() - dot_start;
+                let (output_row, leaky) = match layer.activation {
+                    Activation::Identity => (block_start + self.schedule.remainder_rows, None),
                     Activation::Relu => {
                         let row = self.range_len;
                         self.relu_rows.push(row);
                         self.range_len += 1;
-                        row
+                        (row, None)
+                    }
+                    Activation::LeakyRelu { alpha } => {
+                        let placement = self.plan_leaky(alpha, block_start);
+                        let output = placement.output;
+                        self.leaky.push(placement);
+                        (output, Some(self.leaky.len() - 1))
                     }
                 };
                 placements.push(NeuronPlacement {
                     dot_start,
-                    dot_rows: self.dot_rows.len() - dot_start,
+                    dot_rows,
                     bias_row,
                     block_start,
                     output: CellRef::z(output_row),
+                    leaky,
                 });
             }
         }
         placements
+    }
+
+    /// Dot rows computing `sum_i w_i z[row_i]` (no bias), `dot_width` terms a row.
+    fn push_dot_group(&mut self, terms: Vec<(i64, usize)>) -> DotGroup {
+        let width = self.dot_width;
+        let start = self.dot_rows.len();
+        for (chunk_index, chunk) in terms.chunks(width).enumerate() {
+            let mut row = DotRow {
+                weights: vec![0; width],
+                bias: 0,
+                chain: chunk_index > 0,
+            };
+            let mut sources = vec![None; width];
+            for (slot, &(weight, source)) in chunk.iter().enumerate() {
+                row.weights[slot] = weight;
+                sources[slot] = Some(source);
+            }
+            self.dot_rows.push(Some(row));
+            self.dot_sources.push(sources);
+            self.weight_sources.push(vec![None; width]);
+        }
+        DotGroup { start, terms }
+    }
+
+    /// The cells of a leaky ReLU on the neuron whose rescale block starts at `block_start`
+    /// (see [`crate::chips::leaky`]).
+    fn plan_leaky(&mut self, alpha: i64, block_start: usize) -> LeakyPlacement {
+        let (r, m) = (self.schedule.remainder_rows, self.schedule.magnitude_rows);
+        let (q_row, sign_row) = (block_start + r, block_start + r + m);
+        let product = self.push_dot_group(vec![(alpha, q_row)]);
+        let slope_block = self.push_block(BlockKind::Rescale);
+        let n_row = slope_block + r;
+        let difference = self.push_dot_group(vec![(1, q_row), (-1, n_row)]);
+        let frame = self.range_len;
+        self.range_len += m + 2;
+        self.relu_rows.push(frame + m + 1);
+        let sum = self.push_dot_group(vec![(1, n_row), (1, frame + m + 1)]);
+        let output = self.range_len;
+        self.range_len += 1;
+        let placement = LeakyPlacement {
+            alpha,
+            q_row,
+            sign_row,
+            product,
+            slope_block,
+            difference,
+            frame,
+            sum,
+            output,
+        };
+        let copies = placement.copies(m, self.dot_width);
+        self.copies.extend(copies);
+        placement
     }
 
     /// Packing rows after the dot rows (hashed parts, then folded outputs), then the Poseidon

@@ -4,12 +4,14 @@
 //! - [`dot`]: the multi-column dot-product gate with a chained accumulator;
 //! - [`rescale`]: the limb schedules that turn the range chip into a rounding rescale
 //!   with a bounded, signed result, plus the ReLU gate on its sign bit;
+//! - [`leaky`]: leaky ReLU assembled from the dot, rescale and ReLU gates;
 //! - [`pack`]: bounded values packed several to a field element, for hashing;
 //! - [`poseidon`]: the Poseidon permutation and sponge, for hashed inputs, weights or outputs;
 //! - [`horner`]: packed words folded into one element at the binding, for folded outputs.
 
 pub mod dot;
 pub mod horner;
+pub mod leaky;
 pub mod pack;
 pub mod poseidon;
 pub mod range;
