@@ -31,13 +31,21 @@
 //!
 //! A *batch* layout repeats the plan for several inferences of the same model; the instance
 //! then lists every item's features, then every item's outputs. The plan depends only on the
-//! model, the dot width and the batch size, so keygen and proving agree on it.
+//! model, the dot width, the limb width and the batch size, so keygen and proving agree on
+//! it.
+//!
+//! The planner ([`MlpLayout::with_visibility`]) tries every dot width with 8-bit limbs and
+//! with 12-bit limbs and keeps the plan of least prover cost (8-bit on a tie). Wide limbs
+//! pay where the range lane is the longest and the circuit already has `2^13` rows (batches:
+//! a rescale block at the default parameters takes 4 rows instead of 6, an input bound 3
+//! instead of 4); the bounds enforced are the same at either width.
 
 use crate::chips::{
     dot::{DotRow, MAX_DOT_WIDTH},
     leaky::{DotGroup, LeakyPlacement},
     range::{LimbSpec, RangeChip},
-    rescale::{signed_schedule, RescaleSchedule},
+    rescale::{signed_schedule_of, RescaleSchedule},
+    LIMB_BITS, MAX_LIMB_BITS, WIDE_LIMB_BITS,
 };
 use crate::spec::{
     signed_bits, Activation, QuantizedMlp, SpecError, Visibility, VisibilitySettings,
@@ -237,6 +245,8 @@ pub struct MlpLayout {
     pub model: QuantizedMlp,
     /// Who sees inputs, weights and outputs.
     pub visibility: VisibilitySettings,
+    /// Widest limb of the range checks: [`LIMB_BITS`] or [`WIDE_LIMB_BITS`].
+    pub limb_bits: u32,
     /// Limb schedules.
     pub schedule: RescaleSchedule,
     /// Signed bit-width of witnessed weights (0 when the weights are fixed).
@@ -329,11 +339,14 @@ impl MlpLayout {
     ) -> Result<Self, SpecError> {
         model.validate()?;
         let mut best: Option<(usize, Self)> = None;
-        for width in 1..=MAX_DOT_WIDTH {
-            let layout = Self::plan_with(model.clone(), width, batch_size, visibility)?;
-            let cost = layout.prover_columns() << crate::min_k(&layout);
-            if best.as_ref().is_none_or(|(best_cost, _)| cost < *best_cost) {
-                best = Some((cost, layout));
+        for limb_bits in [LIMB_BITS, WIDE_LIMB_BITS] {
+            for width in 1..=MAX_DOT_WIDTH {
+                let layout =
+                    Self::plan_with_limbs(model.clone(), width, batch_size, visibility, limb_bits)?;
+                let cost = layout.prover_columns() << crate::min_k(&layout);
+                if best.as_ref().is_none_or(|(best_cost, _)| cost < *best_cost) {
+                    best = Some((cost, layout));
+                }
             }
         }
         Ok(best.map(|(_, layout)| layout).expect("MAX_DOT_WIDTH >= 1"))
@@ -371,7 +384,28 @@ impl MlpLayout {
         batch_size: usize,
         visibility: VisibilitySettings,
     ) -> Result<Self, SpecError> {
+        Self::plan_with_limbs(model, dot_width, batch_size, visibility, LIMB_BITS)
+    }
+
+    /// Plans as [`MlpLayout::plan_with`], with range-check limbs of at most `limb_bits` bits.
+    ///
+    /// The limb width changes only how many rows each range block takes (and the table's
+    /// size), never the bounds the blocks enforce: the same integer semantics at any width.
+    ///
+    /// # Errors
+    /// As [`MlpLayout::plan_with`], and [`SpecError::InvalidLimbBits`] if `limb_bits` is not
+    /// in `1..=MAX_LIMB_BITS`.
+    pub fn plan_with_limbs(
+        model: QuantizedMlp,
+        dot_width: usize,
+        batch_size: usize,
+        visibility: VisibilitySettings,
+        limb_bits: u32,
+    ) -> Result<Self, SpecError> {
         model.validate()?;
+        if !(1..=MAX_LIMB_BITS).contains(&limb_bits) {
+            return Err(SpecError::InvalidLimbBits(limb_bits));
+        }
         visibility.validate()?;
         if !(1..=MAX_DOT_WIDTH).contains(&dot_width) {
             return Err(SpecError::InvalidDotWidth(dot_width));
@@ -396,15 +430,16 @@ impl MlpLayout {
         } else {
             (0, 0)
         };
-        let schedule = RescaleSchedule::new(model.params);
+        let schedule = RescaleSchedule::with_limb_bits(model.params, limb_bits);
         let signed = |bits: u32| {
             if bits == 0 {
                 Vec::new()
             } else {
-                signed_schedule(bits)
+                signed_schedule_of(bits, limb_bits)
             }
         };
         let mut layout = Self {
+            limb_bits,
             schedule,
             visibility,
             weight_bits,

@@ -255,6 +255,8 @@ pub enum SpecError {
     },
     /// The dot-product width is outside `1..=MAX_DOT_WIDTH`.
     InvalidDotWidth(usize),
+    /// The range-check limb width is outside `1..=MAX_LIMB_BITS`.
+    InvalidLimbBits(u32),
     /// A batch of zero inferences.
     EmptyBatch,
     /// A layer's activation cannot be proven under these settings (a leaky ReLU's slope is a
@@ -313,6 +315,11 @@ impl fmt::Display for SpecError {
             Self::UnboundFold { part } => write!(
                 f,
                 "folded outputs cannot have private {part}: the prover could choose them after the binding, so the fold would not bind the outputs"
+            ),
+            Self::InvalidLimbBits(bits) => write!(
+                f,
+                "limb width {bits} is outside 1..={}",
+                crate::chips::MAX_LIMB_BITS
             ),
             Self::InvalidDotWidth(width) => write!(
                 f,
