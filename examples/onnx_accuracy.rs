@@ -11,6 +11,14 @@
 //! from an **UNSAFE seeded SRS** (for measurement only). The error columns compare the proven
 //! output (dequantized) with onnxruntime's float output, recorded in `NAME.json` when the
 //! fixtures were made (see `tests/fixtures/onnx/README.md`).
+//!
+//! A second table covers the issue-13 exports (dynamo exporter, scikit-learn pipelines,
+//! normalization in `forward`, leaky ReLU, sigmoid / tanh / softmax heads). Each is calibrated
+//! on its 64 recorded inputs (drawn from the model's data distribution); over all 64 it compares
+//! the fixed-point outputs (the integer reference, which the circuit equals bit for bit;
+//! the first four are also proven, verified and checked equal to it), with the head applied,
+//! against onnxruntime's: max abs error as a share of the output's range, and class agreement
+//! with onnxruntime's label (argmax, or `p > 0.5` for one output).
 
 use std::{path::Path, time::Instant};
 
@@ -19,7 +27,9 @@ use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
 use zkmlp::{
     calibrate::{calibrate, CalibrationOptions},
-    onnx::load_onnx,
+    model::Head,
+    onnx::{import_onnx, load_onnx},
+    quantize::{dequantize, quantize_input, reference_forward},
     CompiledModel, ProvingKey, Srs,
 };
 
@@ -28,6 +38,133 @@ use zkmlp::{
 struct Reference {
     inputs: Vec<Vec<f64>>,
     outputs: Vec<Vec<f64>>,
+}
+
+/// An issue-13 fixture's reference: outputs and labels are each optional.
+#[derive(Deserialize)]
+struct Recorded {
+    inputs: Vec<Vec<f64>>,
+    #[serde(default)]
+    outputs: Option<Vec<Vec<f64>>>,
+    #[serde(default)]
+    labels: Option<Vec<i64>>,
+}
+
+/// Fixtures whose output is a value, not a class.
+const REGRESSORS: [&str; 4] = [
+    "dynamo_mlp",
+    "torch_normalized_leaky",
+    "torch_prelu_tanh",
+    "skl_scaled_regressor",
+];
+
+/// The class onnxruntime's outputs give when no label was recorded.
+fn class_of(head: &Head, outputs: &[f64]) -> i64 {
+    head.class(outputs, 0.5)
+}
+
+/// The issue-13 table (see the module docs).
+fn issue13_table(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    println!();
+    println!("Issue-13 exports: calibrated on their 64 recorded inputs (objective resources), fixed-point outputs vs onnxruntime");
+    println!("| fixture | proven | head | s | b | k | rows | prove | max abs err | output range | err % of range | class agreement |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for name in [
+        "dynamo_mlp",
+        "torch_normalized_leaky",
+        "torch_sigmoid_classifier",
+        "torch_prelu_tanh",
+        "torch_softmax_classifier",
+        "skl_scaled_regressor",
+        "skl_scaled_classifier",
+        "skl_classifier_zipmap",
+        "skl_binary_classifier",
+    ] {
+        let imported = import_onnx(dir.join(format!("{name}.onnx")), &Default::default())?;
+        let recorded: Recorded =
+            serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{name}.json")))?)?;
+        let (model, squash) = imported.model.split_output_squash();
+        let head = if squash == Head::Values {
+            imported.head.clone()
+        } else {
+            squash
+        };
+        let calibration = match calibrate(&model, &recorded.inputs, &CalibrationOptions::default())
+        {
+            Ok(c) => c,
+            Err(e) => {
+                println!("| {name} | not proven: {e} | | | | | | | | | | |");
+                continue;
+            }
+        };
+        let compiled = CompiledModel::from_calibration(&calibration)?;
+        let params = calibration.params;
+        let srs = Srs::unsafe_setup_for_testing(compiled.k(), 1);
+        let pk = ProvingKey::generate(&srs, &compiled)?;
+        let (mut max_err, mut lo, mut hi, mut agree) = (0.0f64, f64::MAX, f64::MIN, 0usize);
+        let mut prove_time = std::time::Duration::ZERO;
+        for (i, x) in recorded.inputs.iter().enumerate() {
+            let fixed = reference_forward(&calibration.quantized, &quantize_input(params, x)?)?;
+            let values: Vec<f64> = fixed.iter().map(|&v| dequantize(params, v)).collect();
+            if i < 4 {
+                let start = Instant::now();
+                let proof = pk.prove(x)?;
+                prove_time += start.elapsed();
+                zkmlp::verify(pk.verifying_key(), &proof)?;
+                assert_eq!(
+                    proof.public_inputs.outputs, fixed,
+                    "{name}: circuit != reference"
+                );
+            }
+            let ours = match head {
+                Head::ArgMax { .. } => values.clone(),
+                _ => head.apply(&values),
+            };
+            if let Some(outputs) = &recorded.outputs {
+                for (a, b) in ours.iter().zip(&outputs[i]) {
+                    max_err = max_err.max((a - b).abs());
+                    lo = lo.min(*b);
+                    hi = hi.max(*b);
+                }
+            }
+            let classifier = recorded.labels.is_some() || !REGRESSORS.contains(&name);
+            let (theirs, mine) = match (&recorded.labels, &recorded.outputs) {
+                // Labels: the head's class of the proven values (logits; 0 is p = 0.5).
+                (Some(labels), _) => (labels[i], head.class(&values, 0.0)),
+                (None, Some(outputs)) => (
+                    class_of(&Head::Values, &outputs[i]),
+                    class_of(&Head::Values, &ours),
+                ),
+                _ => unreachable!("every fixture records outputs or labels"),
+            };
+            agree += usize::from(classifier && theirs == mine);
+        }
+        let n = recorded.inputs.len();
+        let (err, range, share) = if recorded.outputs.is_some() {
+            (
+                format!("{max_err:.2e}"),
+                format!("{:.3}", hi - lo),
+                format!("{:.3}%", 100.0 * max_err / (hi - lo)),
+            )
+        } else {
+            ("(labels only)".into(), "-".into(), "-".into())
+        };
+        let agreement = if REGRESSORS.contains(&name) {
+            "- (regressor)".to_string()
+        } else {
+            format!("{:.1}% ({agree}/{n})", 100.0 * agree as f64 / n as f64)
+        };
+        println!(
+            "| {name} | {} | {head:?} | {} | {} | {} | {} | {:.0} ms | {err} | {range} | {share} | {agreement} |",
+            imported.output,
+            params.scale_bits,
+            params.activation_bits,
+            compiled.k(),
+            compiled.stats().rows_used,
+            prove_time.as_secs_f64() * 1e3 / 4.0,
+        );
+    }
+    Ok(())
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -82,5 +219,5 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             100.0 * sum / sum_abs_output,
         );
     }
-    Ok(())
+    issue13_table(&dir)
 }

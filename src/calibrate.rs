@@ -161,7 +161,6 @@ pub fn activation_bounds(model: &QuantizedMlp, input: &[Interval]) -> Vec<Vec<In
                 }
             })
             .collect();
-        let overflow = !qs.iter().all(fits);
         values = qs
             .iter()
             .map(|q| match layer.activation {
@@ -170,8 +169,41 @@ pub fn activation_bounds(model: &QuantizedMlp, input: &[Interval]) -> Vec<Vec<In
                     hi: q.hi.max(0),
                 },
                 QActivation::Identity => *q,
+                // y = q for q >= 0, n(q) = floor((alpha q + 2^(s-1)) / 2^s) below; n is
+                // monotone in q, so its extremes are at the ends of the negative part.
+                QActivation::LeakyRelu { alpha } => {
+                    let n = |q: i128| rescale(i128::from(alpha) * q);
+                    let mut y = Interval {
+                        lo: q.lo.max(0),
+                        hi: q.hi.max(0),
+                    };
+                    if q.lo < 0 {
+                        for v in [n(q.lo), n(q.hi.min(-1))] {
+                            y.lo = y.lo.min(v);
+                            y.hi = y.hi.max(v);
+                        }
+                    }
+                    y
+                }
             })
             .collect();
+        // The circuit computes a leaky ReLU's n for every q: it must fit too.
+        let qs: Vec<Interval> = (qs.iter())
+            .map(|q| match layer.activation {
+                QActivation::LeakyRelu { alpha } => {
+                    let (a, b) = (
+                        rescale(i128::from(alpha) * q.lo),
+                        rescale(i128::from(alpha) * q.hi),
+                    );
+                    Interval {
+                        lo: q.lo.min(a).min(b),
+                        hi: q.hi.max(a).max(b),
+                    }
+                }
+                _ => *q,
+            })
+            .collect();
+        let overflow = !qs.iter().all(fits);
         bounds.push(qs);
         if overflow {
             break;
@@ -796,7 +828,7 @@ mod tests {
                 .iter()
                 .map(|&q| match layer.activation {
                     QActivation::Relu => q.max(0),
-                    QActivation::Identity => q,
+                    QActivation::Identity | QActivation::LeakyRelu { .. } => q,
                 })
                 .collect();
             out.push(qs);

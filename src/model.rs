@@ -29,7 +29,9 @@
 //! - `format` must be `"zkmlp-mlp"` and `version` must be `1`
 //!   ([`ModelError::UnsupportedFormat`] otherwise);
 //! - `weights[j][i]` multiplies input `i` for output `j`; `biases[j]` is added to output `j`;
-//! - `activation` is `"relu"` (`max(z, 0)`) or `"identity"` (`z`);
+//! - `activation` is `"relu"` (`max(z, 0)`), `"identity"` (`z`), `"sigmoid"`
+//!   (`1 / (1 + e^-z)`), `"tanh"`, or `{"leaky_relu": {"alpha": a}}` (`z` for `z >= 0`,
+//!   `a z` below; PyTorch's `LeakyReLU` and a `PReLU` with one slope);
 //! - layer `l`'s rows have as many entries as layer `l - 1` has outputs;
 //! - unknown fields are rejected, so a misspelled key is an error rather than silently ignored.
 //!
@@ -44,15 +46,24 @@ pub const FORMAT: &str = "zkmlp-mlp";
 /// Value of the `version` field of a model file.
 pub const FORMAT_VERSION: u64 = 1;
 
-/// The non-linearity applied after a layer's affine map. Serialized as `"relu"` or
-/// `"identity"`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// The non-linearity applied after a layer's affine map. Serialized as `"relu"`,
+/// `"identity"`, `"sigmoid"`, `"tanh"` or `{"leaky_relu": {"alpha": a}}`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Activation {
     /// `y = max(z, 0)`.
     Relu,
     /// `y = z`.
     Identity,
+    /// `y = z` for `z >= 0`, `alpha * z` below.
+    LeakyRelu {
+        /// The slope below zero.
+        alpha: f64,
+    },
+    /// `y = 1 / (1 + e^-z)`.
+    Sigmoid,
+    /// `y = tanh(z)`.
+    Tanh,
 }
 
 impl Activation {
@@ -61,8 +72,94 @@ impl Activation {
         match self {
             Self::Relu => z.max(0.0),
             Self::Identity => z,
+            Self::LeakyRelu { alpha } => {
+                if z >= 0.0 {
+                    z
+                } else {
+                    alpha * z
+                }
+            }
+            Self::Sigmoid => 1.0 / (1.0 + (-z).exp()),
+            Self::Tanh => z.tanh(),
         }
     }
+}
+
+/// What a classifier's exported graph does after the proven outputs (see [`crate::onnx`]).
+///
+/// The circuit proves the last layer's outputs (logits or probabilities); a head is a
+/// deterministic function of them that a verifier applies to the public outputs itself.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Head {
+    /// The outputs are the model's result.
+    #[default]
+    Values,
+    /// `softmax(outputs)`: probabilities of the classes. Monotone, so the class is the
+    /// argmax of the proven logits.
+    Softmax,
+    /// `sigmoid(outputs)`: the proven outputs are logits (see [`Mlp::split_output_squash`]).
+    Sigmoid,
+    /// `tanh(outputs)` (see [`Mlp::split_output_squash`]).
+    Tanh,
+    /// The index of the largest output (the first on a tie, as ONNX `ArgMax`), mapped
+    /// through `labels` when the export names its classes (scikit-learn's `classes_`).
+    ArgMax {
+        /// `labels[i]` is the class label of output `i`; `None` for the index itself.
+        labels: Option<Vec<i64>>,
+    },
+}
+
+impl Head {
+    /// The class the outputs select: argmax (first on a tie) of the outputs, or, for a
+    /// single output (a binary classifier's probability or logit), `1` when it is above
+    /// `threshold` (`0.5` for probabilities, `0` for logits), mapped through the labels.
+    pub fn class(&self, outputs: &[f64], threshold: f64) -> i64 {
+        let index = match outputs {
+            [single] => i64::from(*single > threshold),
+            _ => {
+                let mut best = 0;
+                for (i, v) in outputs.iter().enumerate() {
+                    if *v > outputs[best] {
+                        best = i;
+                    }
+                }
+                best as i64
+            }
+        };
+        match self {
+            Self::ArgMax {
+                labels: Some(labels),
+            } => usize::try_from(index)
+                .ok()
+                .and_then(|i| labels.get(i))
+                .copied()
+                .unwrap_or(index),
+            _ => index,
+        }
+    }
+
+    /// The head applied to the outputs: softmax probabilities for [`Head::Softmax`], the
+    /// class (as one value) for [`Head::ArgMax`], the outputs themselves otherwise.
+    pub fn apply(&self, outputs: &[f64]) -> Vec<f64> {
+        match self {
+            Self::Values => outputs.to_vec(),
+            Self::Softmax => softmax(outputs),
+            Self::Sigmoid => outputs
+                .iter()
+                .map(|&v| Activation::Sigmoid.apply(v))
+                .collect(),
+            Self::Tanh => outputs.iter().map(|v| v.tanh()).collect(),
+            Self::ArgMax { .. } => vec![self.class(outputs, 0.0) as f64],
+        }
+    }
+}
+
+/// `e^(v_i - max) / sum_j e^(v_j - max)`.
+pub fn softmax(values: &[f64]) -> Vec<f64> {
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let exps: Vec<f64> = values.iter().map(|v| (v - max).exp()).collect();
+    let sum: f64 = exps.iter().sum();
+    exps.into_iter().map(|e| e / sum).collect()
 }
 
 /// One dense layer: `y_j = act(biases[j] + sum_i weights[j][i] * x_i)`.
@@ -258,9 +355,38 @@ impl Mlp {
                     index: bias,
                 });
             }
+            if let Activation::LeakyRelu { alpha } = layer.activation {
+                if !alpha.is_finite() {
+                    return Err(ModelError::NonFinite {
+                        layer: index,
+                        what: "slope",
+                        index: 0,
+                    });
+                }
+            }
             expected_inputs = outputs;
         }
         Ok(())
+    }
+
+    /// The model with a final sigmoid or tanh replaced by identity, and the head that applies
+    /// it to the outputs: the circuit proves the logits, and both functions are monotone, so a
+    /// threshold on the probability is a threshold on the logit. Other models are returned as
+    /// they are, with [`Head::Values`].
+    pub fn split_output_squash(&self) -> (Mlp, Head) {
+        let mut model = self.clone();
+        let head = match model.layers.last_mut() {
+            Some(last) if last.activation == Activation::Sigmoid => {
+                last.activation = Activation::Identity;
+                Head::Sigmoid
+            }
+            Some(last) if last.activation == Activation::Tanh => {
+                last.activation = Activation::Identity;
+                Head::Tanh
+            }
+            _ => Head::Values,
+        };
+        (model, head)
     }
 
     /// Number of input features (0 for a model without layers).
@@ -419,7 +545,7 @@ pub enum ModelError {
     NonFinite {
         /// Layer index.
         layer: usize,
-        /// `"weight"` or `"bias"`.
+        /// `"weight"`, `"bias"` or `"slope"` (a leaky ReLU's).
         what: &'static str,
         /// For a bias, its output; for a weight, its row-major index `row * inputs + column`.
         index: usize,
@@ -563,7 +689,7 @@ mod tests {
             r#"{"format":"zkmlp-mlp","version":1,"layers":{}}"#,
             r#"{"format":"zkmlp-mlp","version":1,"layers":[{"weights":[[1]],"biases":[0]}]}"#,
             r#"{"format":"zkmlp-mlp","version":1,"layers":[{"weights":[["a"]],"biases":[0],"activation":"relu"}]}"#,
-            r#"{"format":"zkmlp-mlp","version":1,"layers":[{"weights":[[1]],"biases":[0],"activation":"tanh"}]}"#,
+            r#"{"format":"zkmlp-mlp","version":1,"layers":[{"weights":[[1]],"biases":[0],"activation":"gelu"}]}"#,
             r#"{"format":"zkmlp-mlp","version":1,"layers":[{"weights":[[1]],"biases":[0],"activation":"Relu"}]}"#,
             r#"{"format":"zkmlp-mlp","version":1,"layers":[{"weights":[[1]],"bias":[0],"activation":"relu"}]}"#,
             r#"{"format":"zkmlp-mlp","version":1,"layers":[],"extra":1}"#,
@@ -704,6 +830,31 @@ mod tests {
             Mlp { layers: vec![] }.forward(&[]),
             Err(ModelError::NoLayers)
         ));
+    }
+
+    #[test]
+    fn new_activations_round_trip_and_apply() {
+        let mut model = example();
+        model.layers[0].activation = Activation::LeakyRelu { alpha: 0.25 };
+        model.layers[1].activation = Activation::Sigmoid;
+        let json = model.to_json();
+        assert!(
+            json.contains("\"leaky_relu\"") && json.contains("\"sigmoid\""),
+            "{json}"
+        );
+        assert_eq!(Mlp::from_json(&json).unwrap(), model);
+        assert_eq!(Activation::LeakyRelu { alpha: 0.25 }.apply(-2.0), -0.5);
+        assert_eq!(Activation::LeakyRelu { alpha: 0.25 }.apply(3.0), 3.0);
+        assert_eq!(Activation::Sigmoid.apply(0.0), 0.5);
+        assert!((Activation::Tanh.apply(1.0) - 1f64.tanh()).abs() < 1e-15);
+        let p = softmax(&[1.0, 2.0, 3.0]);
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12 && p[2] > p[1]);
+        let labels = Head::ArgMax {
+            labels: Some(vec![7, 9, 11]),
+        };
+        assert_eq!(labels.class(&[0.1, 0.5, 0.5], 0.0), 9);
+        assert_eq!(Head::Values.class(&[0.7], 0.5), 1);
+        assert_eq!(Head::Values.class(&[-0.2], 0.0), 0);
     }
 
     #[test]

@@ -28,13 +28,24 @@ use zkmlp_circuits::{
 
 use crate::model::{Activation, Mlp, ModelError};
 
-impl From<Activation> for QActivation {
-    fn from(activation: Activation) -> Self {
-        match activation {
-            Activation::Relu => QActivation::Relu,
-            Activation::Identity => QActivation::Identity,
+/// The fixed-point activation of a layer: a leaky ReLU's slope is rounded to `s` fractional
+/// bits (half away from zero). Sigmoid and tanh have no fixed-point form: on the output layer,
+/// [`Mlp::split_output_squash`] proves the logits instead.
+fn quantize_activation(
+    activation: Activation,
+    scale: f64,
+    layer: usize,
+) -> Result<QActivation, QuantizeError> {
+    Ok(match activation {
+        Activation::Relu => QActivation::Relu,
+        Activation::Identity => QActivation::Identity,
+        Activation::LeakyRelu { alpha } => QActivation::LeakyRelu {
+            alpha: to_parameter(alpha, scale, ParameterKind::Slope, layer)?,
+        },
+        Activation::Sigmoid | Activation::Tanh => {
+            return Err(QuantizeError::UnsupportedActivation { layer })
         }
-    }
+    })
 }
 
 /// `2^exp` as an `f64`, exact for every exponent used here.
@@ -80,7 +91,7 @@ pub fn quantize(model: &Mlp, params: MlpParams) -> Result<QuantizedMlp, Quantize
             Ok(QuantizedLayer {
                 weights,
                 biases,
-                activation: layer.activation.into(),
+                activation: quantize_activation(layer.activation, weight_scale, l)?,
             })
         })
         .collect::<Result<Vec<_>, QuantizeError>>()?;
@@ -167,6 +178,8 @@ pub enum ParameterKind {
         /// Output index.
         output: usize,
     },
+    /// The layer's leaky-ReLU slope.
+    Slope,
 }
 
 impl fmt::Display for ParameterKind {
@@ -174,6 +187,7 @@ impl fmt::Display for ParameterKind {
         match self {
             Self::Weight { row, column } => write!(f, "weight [{row}][{column}]"),
             Self::Bias { output } => write!(f, "bias [{output}]"),
+            Self::Slope => write!(f, "leaky ReLU slope"),
         }
     }
 }
@@ -200,6 +214,14 @@ pub enum QuantizeError {
         value: f64,
         /// Largest magnitude that quantizes within range, as a real value.
         max: f64,
+    },
+    /// A sigmoid or tanh layer: not provable in fixed point. On the output layer, prove the
+    /// logits with [`Mlp::split_output_squash`] (both are monotone: a class threshold on the
+    /// probability is one on the logit).
+    #[error("layer {layer}: sigmoid and tanh are not proven in the circuit; on the output layer, prove the logits (Mlp::split_output_squash) and apply the function to the public outputs")]
+    UnsupportedActivation {
+        /// Layer index.
+        layer: usize,
     },
     /// The input has the wrong number of features.
     #[error("the model expects {expected} features, got {got}")]
@@ -331,9 +353,13 @@ mod tests {
         assert_eq!(q.layers[0].biases, vec![1, -2]);
         assert_eq!(q.layers[0].activation, QActivation::Relu);
         assert_eq!(
-            QActivation::from(Activation::Identity),
-            QActivation::Identity
+            quantize_activation(Activation::LeakyRelu { alpha: 0.1 }, 2f64.powi(12), 0).unwrap(),
+            QActivation::LeakyRelu { alpha: 410 }
         );
+        assert!(matches!(
+            quantize_activation(Activation::Sigmoid, 1.0, 3),
+            Err(QuantizeError::UnsupportedActivation { layer: 3 })
+        ));
     }
 
     #[test]

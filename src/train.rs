@@ -2,7 +2,8 @@
 //! in seconds.
 //!
 //! [`train_regressor`] fits ReLU hidden layers and one linear output to minimize the mean
-//! squared error, with He-initialized weights, zero biases, and mini-batch Adam (optionally
+//! squared error; [`train_classifier`] fits the same network with a sigmoid output to 0/1
+//! labels by minimizing the logistic loss (binary cross-entropy), with He-initialized weights, zero biases, and mini-batch Adam (optionally
 //! with decoupled weight decay, as in AdamW). Everything random (initialization and the
 //! per-epoch shuffle) comes from one `ChaCha8Rng` seeded with [`TrainConfig::seed`], so the
 //! same data and configuration always give bit-identical weights. [`Standardizer`] rescales
@@ -87,6 +88,12 @@ pub enum TrainError {
     /// A target is NaN or infinite.
     #[error("target {row} is not finite")]
     NonFiniteTarget {
+        /// Sample index.
+        row: usize,
+    },
+    /// A classifier label is neither 0 nor 1.
+    #[error("label {row} is neither 0 nor 1")]
+    InvalidLabel {
         /// Sample index.
         row: usize,
     },
@@ -202,6 +209,48 @@ pub fn train_regressor(
     y: &Array1<f64>,
     cfg: &TrainConfig,
 ) -> Result<(Mlp, TrainStats), TrainError> {
+    train(x, y, cfg, Loss::Squared)
+}
+
+/// Trains a binary classifier `features -> P(label = 1)`: ReLU hidden layers of widths
+/// `cfg.hidden` and a sigmoid output, mini-batch Adam on the mean logistic loss
+/// `-(y ln p + (1 - y) ln(1 - p))`. `labels` are 0 or 1. The returned model's last layer has
+/// [`Activation::Sigmoid`]; [`Mlp::split_output_squash`] gives the logit model to prove.
+/// [`TrainStats::final_train_mse`] is then the Brier score (mean squared error of the
+/// probabilities).
+///
+/// # Errors
+/// As [`train_regressor`], and [`TrainError::InvalidLabel`] for a label other than 0 or 1.
+pub fn train_classifier(
+    x: &Array2<f64>,
+    labels: &Array1<f64>,
+    cfg: &TrainConfig,
+) -> Result<(Mlp, TrainStats), TrainError> {
+    if let Some(row) = labels.iter().position(|&v| v != 0.0 && v != 1.0) {
+        return Err(TrainError::InvalidLabel { row });
+    }
+    train(x, labels, cfg, Loss::Logistic)
+}
+
+/// The training objective.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Loss {
+    /// Mean squared error of a linear output.
+    Squared,
+    /// Logistic loss of a sigmoid output.
+    Logistic,
+}
+
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+fn train(
+    x: &Array2<f64>,
+    y: &Array1<f64>,
+    cfg: &TrainConfig,
+    loss: Loss,
+) -> Result<(Mlp, TrainStats), TrainError> {
     check_inputs(x, y, cfg)?;
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let mut widths = vec![x.ncols()];
@@ -222,14 +271,17 @@ pub fn train_regressor(
             step = step.saturating_add(1);
             let xb = x.select(Axis(0), batch);
             let yb = y.select(Axis(0), batch);
-            epoch_loss += train_step(&mut layers, xb, &yb, cfg, step);
+            epoch_loss += train_step(&mut layers, xb, &yb, cfg, step, loss);
         }
         if !epoch_loss.is_finite() {
             return Err(TrainError::Diverged { epoch });
         }
     }
 
-    let predictions = forward_all(&layers, x.view());
+    let mut predictions = forward_all(&layers, x.view());
+    if loss == Loss::Logistic {
+        predictions.mapv_inplace(sigmoid);
+    }
     let residual = &predictions.column(0) - y;
     let final_train_mse = residual.mapv(|r| r * r).mean().unwrap_or(0.0);
     if !final_train_mse.is_finite() {
@@ -237,17 +289,17 @@ pub fn train_regressor(
             epoch: cfg.epochs.saturating_sub(1),
         });
     }
+    let output = match loss {
+        Loss::Squared => Activation::Identity,
+        Loss::Logistic => Activation::Sigmoid,
+    };
     let model = Mlp {
         layers: layers
             .iter()
             .map(|l| DenseLayer {
                 weights: l.w.outer_iter().map(|row| row.to_vec()).collect(),
                 biases: l.b.to_vec(),
-                activation: if l.relu {
-                    Activation::Relu
-                } else {
-                    Activation::Identity
-                },
+                activation: if l.relu { Activation::Relu } else { output },
             })
             .collect(),
     };
@@ -266,13 +318,14 @@ fn forward_all(layers: &[Layer], x: ArrayView2<f64>) -> Array2<f64> {
     a
 }
 
-/// One Adam step on a batch; returns the batch's summed squared error before the step.
+/// One Adam step on a batch; returns the batch's summed loss before the step.
 fn train_step(
     layers: &mut [Layer],
     xb: Array2<f64>,
     yb: &Array1<f64>,
     cfg: &TrainConfig,
     step: i32,
+    objective: Loss,
 ) -> f64 {
     // Forward, keeping every layer's input.
     let mut inputs = vec![xb];
@@ -282,10 +335,22 @@ fn train_step(
     }
     let n = yb.len() as f64;
     let output = inputs.pop().unwrap_or_default();
-    let residual = &output.column(0) - yb;
-    let loss = residual.mapv(|r| r * r).sum();
-    // dL/dz of the output layer, for L = mean (pred - y)^2.
-    let mut delta = (residual * (2.0 / n)).insert_axis(Axis(1));
+    let (loss, delta) = match objective {
+        Loss::Squared => {
+            let residual = &output.column(0) - yb;
+            // dL/dz of the output layer, for L = mean (pred - y)^2.
+            (residual.mapv(|r| r * r).sum(), residual * (2.0 / n))
+        }
+        Loss::Logistic => {
+            let p = output.column(0).mapv(sigmoid);
+            let loss = (p.iter().zip(yb))
+                .map(|(&p, &y)| -(y * p.max(1e-12).ln() + (1.0 - y) * (1.0 - p).max(1e-12).ln()))
+                .sum();
+            // dL/dz = (p - y) / n for L = mean logistic loss of sigmoid(z).
+            (loss, (&p - yb) / n)
+        }
+    };
+    let mut delta = delta.insert_axis(Axis(1));
 
     let lr = cfg.learning_rate;
     let correction1 = 1.0 - BETA1.powi(step);
@@ -390,6 +455,22 @@ impl Standardizer {
             .zip(&self.std)
             .map(|((x, m), s)| (x - m) / s)
             .collect()
+    }
+
+    /// `model` applied to standardized features, as one model on raw features: the
+    /// standardization is folded into the first layer exactly,
+    /// `W' = W diag(1 / std)`, `b' = b - W (mean / std)`.
+    pub fn fold_into(&self, model: &Mlp) -> Mlp {
+        let mut folded = model.clone();
+        if let Some(first) = folded.layers.first_mut() {
+            for (row, bias) in first.weights.iter_mut().zip(&mut first.biases) {
+                for ((w, m), s) in row.iter_mut().zip(&self.mean).zip(&self.std) {
+                    *bias -= *w * m / s;
+                    *w /= s;
+                }
+            }
+        }
+        folded
     }
 
     /// Standardizes every row.
@@ -568,6 +649,35 @@ mod tests {
         assert!(matches!(
             train_regressor(&x, &big_y, &huge),
             Err(TrainError::Diverged { .. })
+        ));
+    }
+
+    #[test]
+    fn classifier_learns_a_threshold_and_folds_its_standardizer() {
+        let x = Array2::from_shape_fn((200, 2), |(i, j)| {
+            (i as f64 * 0.37 + j as f64).sin() * 3.0 + 5.0
+        });
+        let labels = x.column(0).mapv(|v| f64::from(v > 5.0));
+        let standardizer = Standardizer::fit(&x);
+        let cfg = TrainConfig {
+            hidden: vec![8],
+            epochs: 60,
+            ..TrainConfig::default()
+        };
+        let (model, stats) = train_classifier(&standardizer.transform(&x), &labels, &cfg).unwrap();
+        assert_eq!(model.layers[1].activation, Activation::Sigmoid);
+        assert!(stats.final_train_mse < 0.05, "{stats:?}");
+        let folded = standardizer.fold_into(&model);
+        for row in x.outer_iter().take(20) {
+            let a = model
+                .forward(&standardizer.transform_row(&row.to_vec()))
+                .unwrap();
+            let b = folded.forward(&row.to_vec()).unwrap();
+            assert!((a[0] - b[0]).abs() < 1e-12);
+        }
+        assert!(matches!(
+            train_classifier(&x, &labels.mapv(|v| v * 2.0), &cfg),
+            Err(TrainError::InvalidLabel { .. })
         ));
     }
 

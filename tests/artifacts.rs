@@ -375,3 +375,30 @@ fn a_compiled_file_whose_model_was_edited_is_corrupted() {
         Err(ArtifactError::Malformed { .. })
     ));
 }
+
+#[test]
+fn a_key_file_keeps_the_range_limb_width() {
+    let model = quantize(&Mlp::from_json(MODEL).unwrap(), MlpParams::default()).unwrap();
+    // One inference: 8-bit limbs, header byte 15 stays 0 as in every earlier key file.
+    let narrow = CompiledFile::new(compiled());
+    assert_eq!(narrow.compiled.layout().limb_bits, 8);
+    let srs = Srs::unsafe_setup_for_testing(narrow.compiled.k(), 5);
+    let pk = ProvingKey::generate(&srs, &narrow.compiled).unwrap();
+    assert_eq!(
+        KeyFile::encode_verifying_key(pk.verifying_key(), &narrow)[15],
+        0
+    );
+    // 256 inferences: the range lane is the longest, and 12-bit limbs halve the circuit.
+    let wide = CompiledFile::new(CompiledModel::new_batch(model, 256).unwrap());
+    assert_eq!(wide.compiled.layout().limb_bits, 12);
+    let srs = Srs::unsafe_setup_for_testing(wide.compiled.k(), 5);
+    let pk = ProvingKey::generate(&srs, &wide.compiled).unwrap();
+    let vk_bytes = KeyFile::encode_verifying_key(pk.verifying_key(), &wide);
+    assert_eq!(vk_bytes[15], 12);
+    let (meta, vk) = KeyFile::decode_verifying_key(&vk_bytes).unwrap();
+    assert_eq!(meta.circuit.limb_bits, 12);
+    let (_, pk2) = KeyFile::decode_proving_key(&KeyFile::encode_proving_key(&pk), &wide).unwrap();
+    let items = vec![vec![0.5, -1.25, 3.0]; 256];
+    let proof = pk2.prove_items(&items, [7; 32]).unwrap();
+    vk.verify(&proof).unwrap();
+}

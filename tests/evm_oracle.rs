@@ -328,3 +328,50 @@ fn deployment_helpers_refuse_a_model_nothing_pins() {
     config.allow_unpinned_model = true;
     assert!(config.constructor_args().is_ok());
 }
+
+#[test]
+fn public_weights_are_pinned_by_their_hash() {
+    let visibility = VisibilitySettings {
+        inputs: Visibility::Public,
+        weights: Visibility::Public,
+        outputs: Visibility::Public,
+    };
+    let quantized = quantize(&common::small_model(), MlpParams::default()).unwrap();
+    let mut other = quantized.clone();
+    other.layers[0].weights[0][0] += 1;
+    let key = |model| {
+        let compiled = CompiledModel::with_visibility(model, 1, visibility).unwrap();
+        let srs = Srs::unsafe_setup_for_testing(compiled.k(), 3);
+        ProvingKey::generate(&srs, &compiled).unwrap()
+    };
+    let (pk, other_pk) = (key(quantized), key(other));
+    assert!(matches!(
+        zkmlp::evm::model_pin(pk.verifying_key()),
+        zkmlp::evm::ModelPin::PublicWeights { start: 5, .. }
+    ));
+    let features = [0.5, -1.0, 0.25, 1.5];
+    let prove = |pk: &ProvingKey| {
+        pk.prove_bound(&features, nft_binding(COLLECTION, token(1)))
+            .unwrap()
+    };
+    let (proof, forged) = (prove(&pk), prove(&other_pk));
+    let solc = Solc::default();
+    let verifier = compile_verifier(pk.verifying_key(), &solc).unwrap();
+    let mut evm = LocalEvm::new();
+    let sender = evm.accounts()[0];
+    let oracle = deploy_oracle(&mut evm, &verifier.contract, &fixture().oracle, |address| {
+        let vk = pk.verifying_key();
+        OracleConfig::for_model(
+            pk.model(),
+            Some((vk, address)),
+            None,
+            Attestation::TrustedSubmitter,
+            vec![sender],
+        )
+        .unwrap()
+    });
+    let outcome = submit(&mut evm, oracle, 1, 1, &forged, &[]);
+    assert_reverts_with(&evm, &outcome, "ModelMismatch(uint256,uint256)");
+    let outcome = submit(&mut evm, oracle, 1, 1, &proof, &[]);
+    assert!(outcome.is_success(), "{outcome:?}");
+}

@@ -19,7 +19,7 @@ use crate::chips::{
     pack::{PackChip, PackConfig},
     poseidon::{PoseidonChip, PoseidonConfig},
     range::{RangeChip, RangeConfig, RangeInstructions},
-    rescale::{signed_schedule, ReluChip, ReluConfig, RescaleSchedule},
+    rescale::{signed_schedule_of, ReluChip, ReluConfig, RescaleSchedule},
 };
 use crate::layout::{hash_lanes, CellRef, Lane, MlpLayout, PackSegment};
 use crate::spec::{MlpParams, VisibilitySettings};
@@ -39,6 +39,8 @@ pub struct CircuitParams {
     pub weight_bits: u32,
     /// Signed bit-width of witnessed biases (0 when fixed).
     pub bias_bits: u32,
+    /// Widest limb of the range checks (`8`, or `12` where the planner finds it cheaper).
+    pub limb_bits: u32,
 }
 
 impl Default for CircuitParams {
@@ -49,6 +51,7 @@ impl Default for CircuitParams {
             visibility: VisibilitySettings::default(),
             weight_bits: 0,
             bias_bits: 0,
+            limb_bits: crate::chips::LIMB_BITS,
         }
     }
 }
@@ -62,16 +65,21 @@ impl CircuitParams {
             visibility: layout.visibility,
             weight_bits: layout.weight_bits,
             bias_bits: layout.bias_bits,
+            limb_bits: layout.limb_bits,
         }
     }
 }
 
 /// Every limb width the range table serves under `params`.
 pub fn table_widths(params: &CircuitParams) -> Vec<u32> {
-    let mut widths = RescaleSchedule::new(params.fixed_point).widths();
+    let mut widths = RescaleSchedule::with_limb_bits(params.fixed_point, params.limb_bits).widths();
     for bits in [params.weight_bits, params.bias_bits] {
         if bits >= 2 {
-            widths.extend(signed_schedule(bits).iter().map(|limb| limb.width));
+            widths.extend(
+                signed_schedule_of(bits, params.limb_bits)
+                    .iter()
+                    .map(|limb| limb.width),
+            );
         }
     }
     widths.sort_unstable();
@@ -112,7 +120,7 @@ impl MlpConfig {
         for &column in &advice {
             meta.enable_equality(column);
         }
-        let schedule = RescaleSchedule::new(params.fixed_point);
+        let schedule = RescaleSchedule::with_limb_bits(params.fixed_point, params.limb_bits);
         let z = advice[Lane::Z.index()];
         let inputs: Vec<Column<Advice>> = (0..params.dot_width)
             .map(|i| advice[Lane::Input(i).index()])
@@ -280,6 +288,9 @@ impl Circuit<Fr> for MlpCircuit {
                 }
                 constrain_hash_inputs(&config, layout, &mut region);
                 constrain_fold(&config, layout, &mut region);
+                for &(a, b) in &layout.copies {
+                    region.constrain_equal(config.cell(a), config.cell(b));
+                }
                 for (layer, bias_rows) in layout.neurons.iter().zip(layout.bias_rows.iter()) {
                     for (neuron, &bias_row) in layer.iter().zip(bias_rows.iter().cycle()) {
                         if let Some(row) = neuron.bias_row {

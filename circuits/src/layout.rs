@@ -31,12 +31,21 @@
 //!
 //! A *batch* layout repeats the plan for several inferences of the same model; the instance
 //! then lists every item's features, then every item's outputs. The plan depends only on the
-//! model, the dot width and the batch size, so keygen and proving agree on it.
+//! model, the dot width, the limb width and the batch size, so keygen and proving agree on
+//! it.
+//!
+//! The planner ([`MlpLayout::with_visibility`]) tries every dot width with 8-bit limbs and
+//! with 12-bit limbs and keeps the plan of least prover cost (8-bit on a tie). Wide limbs
+//! pay where the range lane is the longest and the circuit already has `2^13` rows (batches:
+//! a rescale block at the default parameters takes 4 rows instead of 6, an input bound 3
+//! instead of 4); the bounds enforced are the same at either width.
 
 use crate::chips::{
     dot::{DotRow, MAX_DOT_WIDTH},
+    leaky::{DotGroup, LeakyPlacement},
     range::{LimbSpec, RangeChip},
-    rescale::{signed_schedule, RescaleSchedule},
+    rescale::{signed_schedule_of, RescaleSchedule},
+    LIMB_BITS, MAX_LIMB_BITS, WIDE_LIMB_BITS,
 };
 use crate::spec::{
     signed_bits, Activation, QuantizedMlp, SpecError, Visibility, VisibilitySettings,
@@ -117,6 +126,8 @@ pub struct NeuronPlacement {
     pub block_start: usize,
     /// The cell holding the neuron's activation.
     pub output: CellRef,
+    /// A leaky ReLU's extra cells (see [`crate::chips::leaky`]).
+    pub leaky: Option<usize>,
 }
 
 /// Kind of a block in the range lane.
@@ -234,6 +245,8 @@ pub struct MlpLayout {
     pub model: QuantizedMlp,
     /// Who sees inputs, weights and outputs.
     pub visibility: VisibilitySettings,
+    /// Widest limb of the range checks: [`LIMB_BITS`] or [`WIDE_LIMB_BITS`].
+    pub limb_bits: u32,
     /// Limb schedules.
     pub schedule: RescaleSchedule,
     /// Signed bit-width of witnessed weights (0 when the weights are fixed).
@@ -269,6 +282,10 @@ pub struct MlpLayout {
     pub blocks: Vec<(usize, BlockKind)>,
     /// Rows where the ReLU gate is enabled.
     pub relu_rows: Vec<usize>,
+    /// Every leaky ReLU's cells; [`NeuronPlacement::leaky`] indexes this list.
+    pub leaky: Vec<LeakyPlacement>,
+    /// Extra copy constraints (between the dot and range lanes, for leaky ReLUs).
+    pub copies: Vec<(CellRef, CellRef)>,
     /// Rows used by the range lane (the Poseidon blocks included when they run there).
     pub range_len: usize,
     /// Rows used by every other lane: dot rows, packing rows, and the Poseidon blocks when
@@ -322,11 +339,14 @@ impl MlpLayout {
     ) -> Result<Self, SpecError> {
         model.validate()?;
         let mut best: Option<(usize, Self)> = None;
-        for width in 1..=MAX_DOT_WIDTH {
-            let layout = Self::plan_with(model.clone(), width, batch_size, visibility)?;
-            let cost = layout.prover_columns() << crate::min_k(&layout);
-            if best.as_ref().is_none_or(|(best_cost, _)| cost < *best_cost) {
-                best = Some((cost, layout));
+        for limb_bits in [LIMB_BITS, WIDE_LIMB_BITS] {
+            for width in 1..=MAX_DOT_WIDTH {
+                let layout =
+                    Self::plan_with_limbs(model.clone(), width, batch_size, visibility, limb_bits)?;
+                let cost = layout.prover_columns() << crate::min_k(&layout);
+                if best.as_ref().is_none_or(|(best_cost, _)| cost < *best_cost) {
+                    best = Some((cost, layout));
+                }
             }
         }
         Ok(best.map(|(_, layout)| layout).expect("MAX_DOT_WIDTH >= 1"))
@@ -364,7 +384,28 @@ impl MlpLayout {
         batch_size: usize,
         visibility: VisibilitySettings,
     ) -> Result<Self, SpecError> {
+        Self::plan_with_limbs(model, dot_width, batch_size, visibility, LIMB_BITS)
+    }
+
+    /// Plans as [`MlpLayout::plan_with`], with range-check limbs of at most `limb_bits` bits.
+    ///
+    /// The limb width changes only how many rows each range block takes (and the table's
+    /// size), never the bounds the blocks enforce: the same integer semantics at any width.
+    ///
+    /// # Errors
+    /// As [`MlpLayout::plan_with`], and [`SpecError::InvalidLimbBits`] if `limb_bits` is not
+    /// in `1..=MAX_LIMB_BITS`.
+    pub fn plan_with_limbs(
+        model: QuantizedMlp,
+        dot_width: usize,
+        batch_size: usize,
+        visibility: VisibilitySettings,
+        limb_bits: u32,
+    ) -> Result<Self, SpecError> {
         model.validate()?;
+        if !(1..=MAX_LIMB_BITS).contains(&limb_bits) {
+            return Err(SpecError::InvalidLimbBits(limb_bits));
+        }
         visibility.validate()?;
         if !(1..=MAX_DOT_WIDTH).contains(&dot_width) {
             return Err(SpecError::InvalidDotWidth(dot_width));
@@ -373,21 +414,32 @@ impl MlpLayout {
             return Err(SpecError::EmptyBatch);
         }
         let witnessed = visibility.weights_are_witnessed();
+        if witnessed {
+            let leaky = (model.layers.iter())
+                .position(|l| matches!(l.activation, Activation::LeakyRelu { .. }));
+            if let Some(layer) = leaky {
+                return Err(SpecError::UnsupportedActivation {
+                    layer,
+                    reason: "a leaky ReLU's slope is a fixed weight: the weights must be fixed",
+                });
+            }
+        }
         let (weight_bits, bias_bits) = if witnessed {
             let (weights, biases) = model.flat_parameters();
             (signed_bits(&weights), signed_bits(&biases))
         } else {
             (0, 0)
         };
-        let schedule = RescaleSchedule::new(model.params);
+        let schedule = RescaleSchedule::with_limb_bits(model.params, limb_bits);
         let signed = |bits: u32| {
             if bits == 0 {
                 Vec::new()
             } else {
-                signed_schedule(bits)
+                signed_schedule_of(bits, limb_bits)
             }
         };
         let mut layout = Self {
+            limb_bits,
             schedule,
             visibility,
             weight_bits,
@@ -405,6 +457,8 @@ impl MlpLayout {
             neurons: Vec::new(),
             blocks: Vec::new(),
             relu_rows: Vec::new(),
+            leaky: Vec::new(),
+            copies: Vec::new(),
             range_len: 1,
             side_len: 0,
             hashes: Vec::new(),
@@ -496,25 +550,86 @@ impl MlpLayout {
                     self.weight_sources.push(row_weights);
                 }
                 let block_start = self.push_block(BlockKind::Rescale);
-                let output_row = match layer.activation {
-                    Activation::Identity => block_start + self.schedule.remainder_rows,
+                let dot_rows = self.dot_rows.len() - dot_start;
+                let (output_row, leaky) = match layer.activation {
+                    Activation::Identity => (block_start + self.schedule.remainder_rows, None),
                     Activation::Relu => {
                         let row = self.range_len;
                         self.relu_rows.push(row);
                         self.range_len += 1;
-                        row
+                        (row, None)
+                    }
+                    Activation::LeakyRelu { alpha } => {
+                        let placement = self.plan_leaky(alpha, block_start);
+                        let output = placement.output;
+                        self.leaky.push(placement);
+                        (output, Some(self.leaky.len() - 1))
                     }
                 };
                 placements.push(NeuronPlacement {
                     dot_start,
-                    dot_rows: self.dot_rows.len() - dot_start,
+                    dot_rows,
                     bias_row,
                     block_start,
                     output: CellRef::z(output_row),
+                    leaky,
                 });
             }
         }
         placements
+    }
+
+    /// Dot rows computing `sum_i w_i z[row_i]` (no bias), `dot_width` terms a row.
+    fn push_dot_group(&mut self, terms: Vec<(i64, usize)>) -> DotGroup {
+        let width = self.dot_width;
+        let start = self.dot_rows.len();
+        for (chunk_index, chunk) in terms.chunks(width).enumerate() {
+            let mut row = DotRow {
+                weights: vec![0; width],
+                bias: 0,
+                chain: chunk_index > 0,
+            };
+            let mut sources = vec![None; width];
+            for (slot, &(weight, source)) in chunk.iter().enumerate() {
+                row.weights[slot] = weight;
+                sources[slot] = Some(source);
+            }
+            self.dot_rows.push(Some(row));
+            self.dot_sources.push(sources);
+            self.weight_sources.push(vec![None; width]);
+        }
+        DotGroup { start, terms }
+    }
+
+    /// The cells of a leaky ReLU on the neuron whose rescale block starts at `block_start`
+    /// (see [`crate::chips::leaky`]).
+    fn plan_leaky(&mut self, alpha: i64, block_start: usize) -> LeakyPlacement {
+        let (r, m) = (self.schedule.remainder_rows, self.schedule.magnitude_rows);
+        let (q_row, sign_row) = (block_start + r, block_start + r + m);
+        let product = self.push_dot_group(vec![(alpha, q_row)]);
+        let slope_block = self.push_block(BlockKind::Rescale);
+        let n_row = slope_block + r;
+        let difference = self.push_dot_group(vec![(1, q_row), (-1, n_row)]);
+        let frame = self.range_len;
+        self.range_len += m + 2;
+        self.relu_rows.push(frame + m + 1);
+        let sum = self.push_dot_group(vec![(1, n_row), (1, frame + m + 1)]);
+        let output = self.range_len;
+        self.range_len += 1;
+        let placement = LeakyPlacement {
+            alpha,
+            q_row,
+            sign_row,
+            product,
+            slope_block,
+            difference,
+            frame,
+            sum,
+            output,
+        };
+        let copies = placement.copies(m, self.dot_width);
+        self.copies.extend(copies);
+        placement
     }
 
     /// Packing rows after the dot rows (hashed parts, then folded outputs), then the Poseidon

@@ -7,10 +7,13 @@
 //! acc_j = bias_j + sum_i weight_ji * x_i            (weights at scale 2^s, x at 2^s, bias at 2^2s)
 //! q_j   = floor((acc_j + 2^(s-1)) / 2^s)            (rescale, rounding half up)
 //! y_j   = max(q_j, 0)  for ReLU,  q_j  for identity
+//! y_j   = q_j if q_j >= 0, else n_j = floor((alpha * q_j + 2^(s-1)) / 2^s)   for leaky ReLU
 //! ```
 //!
-//! with every input feature and every `q_j` required to lie in
-//! `[-2^(b-1), 2^(b-1))`, where `s = scale_bits` and `b = activation_bits`.
+//! with every input feature, every `q_j` and every `n_j` required to lie in
+//! `[-2^(b-1), 2^(b-1))`, where `s = scale_bits` and `b = activation_bits`; a leaky ReLU's slope
+//! `alpha` is an integer at scale `2^s` (the real slope rounded to `s` fractional bits), fixed in
+//! the verifying key like the weights.
 
 use std::fmt;
 
@@ -24,6 +27,9 @@ pub const MAX_ACTIVATION_BITS: u32 = 40;
 /// neuron, every accumulator stays below `2^(62 + 39 + 20 + 1) = 2^122`, far from the BN254
 /// scalar modulus (`~2^254`): field arithmetic never wraps.
 pub const MAX_PARAMETER_MAGNITUDE: i64 = 1 << 62;
+/// Largest supported magnitude of a quantized leaky-ReLU slope: `2^24` (so `alpha * q`
+/// stays below `2^64`).
+pub const MAX_SLOPE_BITS: u32 = 24;
 /// Largest supported number of inputs or outputs of one layer.
 pub const MAX_LAYER_WIDTH: usize = 1 << 20;
 
@@ -83,6 +89,12 @@ pub enum Activation {
     Relu,
     /// `y = q`.
     Identity,
+    /// `y = q` for `q >= 0`, else `floor((alpha * q + 2^(s-1)) / 2^s)`: a leaky ReLU (or PReLU
+    /// with one slope) whose slope `alpha` is at scale `2^s`.
+    LeakyRelu {
+        /// The slope at scale `2^s`.
+        alpha: i64,
+    },
 }
 
 /// One dense layer in fixed point.
@@ -181,6 +193,14 @@ impl QuantizedMlp {
                     got: layer.biases.len(),
                 });
             }
+            if let Activation::LeakyRelu { alpha } = layer.activation {
+                if alpha.unsigned_abs() > 1 << MAX_SLOPE_BITS {
+                    return Err(SpecError::UnsupportedActivation {
+                        layer: index,
+                        reason: "a leaky ReLU slope must lie in [-2^24, 2^24] at scale 2^s",
+                    });
+                }
+            }
             let too_big = |v: &i64| v.unsigned_abs() > MAX_PARAMETER_MAGNITUDE as u64;
             if layer.weights.iter().flatten().any(too_big) || layer.biases.iter().any(too_big) {
                 return Err(SpecError::ParameterTooLarge { layer: index });
@@ -235,8 +255,18 @@ pub enum SpecError {
     },
     /// The dot-product width is outside `1..=MAX_DOT_WIDTH`.
     InvalidDotWidth(usize),
+    /// The range-check limb width is outside `1..=MAX_LIMB_BITS`.
+    InvalidLimbBits(u32),
     /// A batch of zero inferences.
     EmptyBatch,
+    /// A layer's activation cannot be proven under these settings (a leaky ReLU's slope is a
+    /// fixed multiplication, so it needs the weights fixed in the verifying key).
+    UnsupportedActivation {
+        /// Layer index.
+        layer: usize,
+        /// Why.
+        reason: &'static str,
+    },
     /// A visibility that a part cannot take (only weights can be `Fixed`, only outputs
     /// `Folded`).
     InvalidVisibility {
@@ -275,6 +305,9 @@ impl fmt::Display for SpecError {
                 write!(f, "layer {layer}: expected {expected} biases, got {got}")
             }
             Self::EmptyBatch => write!(f, "a batch must hold at least one inference"),
+            Self::UnsupportedActivation { layer, reason } => {
+                write!(f, "layer {layer}: activation not supported: {reason}")
+            }
             Self::InvalidVisibility { part, visibility } => write!(
                 f,
                 "{part} cannot be {visibility}: only the weights can be fixed in the verifying key, only the outputs folded"
@@ -282,6 +315,11 @@ impl fmt::Display for SpecError {
             Self::UnboundFold { part } => write!(
                 f,
                 "folded outputs cannot have private {part}: the prover could choose them after the binding, so the fold would not bind the outputs"
+            ),
+            Self::InvalidLimbBits(bits) => write!(
+                f,
+                "limb width {bits} is outside 1..={}",
+                crate::chips::MAX_LIMB_BITS
             ),
             Self::InvalidDotWidth(width) => write!(
                 f,

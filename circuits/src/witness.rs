@@ -174,7 +174,8 @@ impl MlpWitness {
                     }
                     let y = match layer.activation {
                         Activation::Relu => q.max(0),
-                        Activation::Identity => q,
+                        // Filled below, once the block is in `z`.
+                        Activation::Identity | Activation::LeakyRelu { .. } => q,
                     };
                     Ok((chain, sums, y))
                 })
@@ -188,6 +189,23 @@ impl MlpWitness {
                 }
                 let block = placement.block_start;
                 z[block..block + sums.len()].copy_from_slice(&sums);
+                let y = match placement.leaky.map(|i| &layout.leaky[i]) {
+                    Some(leaky) => leaky
+                        .fill(
+                            rescale,
+                            q_offset,
+                            layout.schedule.magnitude_rows,
+                            layout.dot_width,
+                            &mut z,
+                            &mut acc,
+                        )
+                        .ok_or(WitnessError::ActivationOutOfRange {
+                            layer: layer_index,
+                            neuron,
+                            value: y,
+                        })?,
+                    None => y,
+                };
                 z[placement.output.row] = y;
                 activations.push(y);
             }

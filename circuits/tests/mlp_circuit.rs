@@ -180,6 +180,7 @@ fn the_layout_is_what_the_tests_assume() {
                     relu_rows.push(rows.output);
                 }
                 Activation::Identity => assert_eq!(rows.output, rows.q),
+                Activation::LeakyRelu { .. } => unreachable!("leaky_chip.rs covers leaky ReLU"),
             }
         }
     }

@@ -55,6 +55,7 @@ fn reference(model: &QuantizedMlp, input: &[i64]) -> Result<Vec<i64>, RefError> 
             next.push(match layer.activation {
                 Activation::Relu => q.max(0),
                 Activation::Identity => q,
+                Activation::LeakyRelu { .. } => unreachable!("leaky_chip.rs covers leaky ReLU"),
             });
         }
         if !out_of_range.is_empty() {

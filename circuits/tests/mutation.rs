@@ -12,9 +12,11 @@
 //! Wrong values, for an honest value `v`: `v + 1`, `v - 1`, `0`, `p - 1` (`-1`), `-v`,
 //! `(p + 1) / 2` (`1/2`), `2^b`, `2^(b-1)`, `-2^(b-1) - 1` (`b = activation_bits`, the bounds of
 //! the sign and magnitude limbs), `2^s`, `v + 2^s`, `v - 2^s` (the remainder's bound), `2^8`
-//! (a full limb's bound), and one random field element. A value equal to `v` is skipped.
+//! and `2^12` (a full limb's bound, narrow and wide), and one random field element. A value
+//! equal to `v` is skipped (at the default `s = 12`, `2^12` is `2^s`).
 //!
-//! Small models run exhaustively, one of them as a batch of two inferences in one circuit.
+//! Small models run exhaustively, one of them as a batch of two inferences in one circuit,
+//! and the same batch again with 12-bit range limbs (`MlpLayout::plan_with_limbs`).
 //! The 8-16-16-1 model (the example's shape, planned with the production dot width) runs on
 //! a fixed-seed sample of 250 of its 1,063 cells by default; set `ZKMLP_EXHAUSTIVE=1` (or
 //! run the ignored test) for every cell (about 14,000 mutants, 30 s on two cores):
@@ -50,8 +52,9 @@ use rand::{seq::SliceRandom, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use zkmlp_circuits::{
-    chips::dot::MAX_DOT_WIDTH, field::i128_to_field, Activation, CellRef, MlpLayout, MlpParams,
-    MlpWitness, QuantizedMlp,
+    chips::{dot::MAX_DOT_WIDTH, LIMB_BITS, WIDE_LIMB_BITS},
+    field::i128_to_field,
+    Activation, CellRef, MlpLayout, MlpParams, MlpWitness, QuantizedMlp,
 };
 
 /// What one harness run tried.
@@ -88,6 +91,7 @@ fn mutations(honest: Fr, params: MlpParams, rng: &mut ChaCha8Rng) -> Vec<Fr> {
         honest + pow(s),
         honest - pow(s),
         pow(8),
+        pow(WIDE_LIMB_BITS),
         Fr::random(&mut *rng),
     ];
     let mut values: Vec<Fr> = Vec::with_capacity(candidates.len());
@@ -179,6 +183,25 @@ fn honest_batch(model: QuantizedMlp, seed: u64) -> (Arc<MlpLayout>, MlpWitness) 
     (layout, witness)
 }
 
+/// A batch of two inferences of `model` planned with 12-bit range limbs (`W = 2`).
+fn honest_wide_batch(model: QuantizedMlp, seed: u64) -> (Arc<MlpLayout>, MlpWitness) {
+    let mut input = random_input(&model, seed);
+    input.extend(random_input(&model, seed + 1));
+    let layout = MlpLayout::plan_with_limbs(
+        model,
+        2,
+        2,
+        zkmlp_circuits::VisibilitySettings::default(),
+        WIDE_LIMB_BITS,
+    )
+    .expect("valid model");
+    let layout = Arc::new(layout);
+    assert_eq!(layout.limb_bits, WIDE_LIMB_BITS);
+    let witness = MlpWitness::generate(&layout, &input, binding()).expect("honest witness");
+    assert_eq!(mock(&layout, witness.clone()), Ok(()), "the honest witness");
+    (layout, witness)
+}
+
 /// The small models, each run exhaustively.
 fn small_models() -> Vec<(&'static str, Arc<MlpLayout>, MlpWitness)> {
     let small = MlpParams {
@@ -201,6 +224,7 @@ fn small_models() -> Vec<(&'static str, Arc<MlpLayout>, MlpWitness)> {
         7,
     );
     let (f, wf) = honest_batch(random_model(&[3, 4, 2], MlpParams::default(), 15), 15);
+    let (g, wg) = honest_wide_batch(random_model(&[3, 4, 2], MlpParams::default(), 16), 16);
     vec![
         ("2-3-1 (W = 6)", a, wa),
         ("3-4-2 (s = 4, b = 6, W = 2)", b, wb),
@@ -208,6 +232,7 @@ fn small_models() -> Vec<(&'static str, Arc<MlpLayout>, MlpWitness)> {
         ("4-6-1 (production W)", d, wd),
         ("7-10-1 (W = 6)", e, we),
         ("3-4-2, a batch of 2 (production W)", f, wf),
+        ("3-4-2, a batch of 2, 12-bit limbs (W = 2)", g, wg),
     ]
 }
 
@@ -230,7 +255,8 @@ fn exhaustive() -> bool {
 const EXAMPLE_SAMPLE: usize = 250;
 
 /// A small model under each visibility that adds cells: witnessed weights (private, public),
-/// hashed weights, hashed inputs and outputs, everything hashed, folded outputs.
+/// hashed weights, hashed inputs and outputs, everything hashed, folded outputs (once with
+/// 12-bit range limbs).
 fn visibility_models() -> Vec<(String, Arc<MlpLayout>, MlpWitness)> {
     use zkmlp_circuits::{Visibility::*, VisibilitySettings};
     let v = |inputs, weights, outputs| VisibilitySettings {
@@ -239,29 +265,31 @@ fn visibility_models() -> Vec<(String, Arc<MlpLayout>, MlpWitness)> {
         outputs,
     };
     [
-        (v(Public, Private, Public), 1, 1),
-        (v(Public, Public, Public), 2, 1),
-        (v(Public, Hashed, Public), 1, 1),
-        (v(Hashed, Fixed, Hashed), 1, 1),
-        (v(Hashed, Fixed, Hashed), 2, 1),
-        (v(Hashed, Hashed, Hashed), 2, 1),
+        (v(Public, Private, Public), 1, 1, LIMB_BITS),
+        (v(Public, Public, Public), 2, 1, LIMB_BITS),
+        (v(Public, Hashed, Public), 1, 1, LIMB_BITS),
+        (v(Hashed, Fixed, Hashed), 1, 1, LIMB_BITS),
+        (v(Hashed, Fixed, Hashed), 2, 1, LIMB_BITS),
+        (v(Hashed, Hashed, Hashed), 2, 1, LIMB_BITS),
         // Six items, twelve outputs: two words, so the Horner gate runs.
-        (v(Hashed, Fixed, Folded), 1, 6),
-        (v(Public, Hashed, Folded), 2, 6),
+        (v(Hashed, Fixed, Folded), 1, 6, LIMB_BITS),
+        (v(Public, Hashed, Folded), 2, 6, LIMB_BITS),
+        // The batch collection mode with 12-bit limbs (weight and bias blocks included).
+        (v(Hashed, Hashed, Folded), 2, 6, WIDE_LIMB_BITS),
     ]
     .into_iter()
     .enumerate()
-    .map(|(i, (visibility, width, batch))| {
+    .map(|(i, (visibility, width, batch, limb_bits))| {
         let model = random_model(&[3, 4, 2], MlpParams::default(), 20 + i as u64);
         let input: Vec<i64> = (0..batch)
             .flat_map(|item| random_input(&model, (20 + i + 1000 * item) as u64))
             .collect();
-        let layout =
-            Arc::new(MlpLayout::plan_with(model, width, batch, visibility).expect("valid"));
+        let layout = MlpLayout::plan_with_limbs(model, width, batch, visibility, limb_bits);
+        let layout = Arc::new(layout.expect("valid"));
         let witness = MlpWitness::generate(&layout, &input, binding()).expect("honest witness");
         assert_eq!(mock(&layout, witness.clone()), Ok(()), "the honest witness");
         let name = format!(
-            "3-4-2 x {batch}, inputs {} / weights {} / outputs {}, W = {width}",
+            "3-4-2 x {batch}, inputs {} / weights {} / outputs {}, W = {width}, {limb_bits}-bit limbs",
             visibility.inputs, visibility.weights, visibility.outputs
         );
         (name, layout, witness)

@@ -9,6 +9,7 @@ outputs onnxruntime computes for them (for supported fixtures).
 """
 
 import json
+import os
 import pathlib
 
 import numpy as np
@@ -140,10 +141,10 @@ def helper_fixtures():
     onnx.save(model, str(path))
     reference(path, 4, 4)
 
-    # (e) Gemm -> Sigmoid: Sigmoid is not supported.
+    # (e) Gemm -> Erf: Erf is not supported.
     nodes = [
         helper.make_node("Gemm", ["x", "w", "b"], ["z"], name="dense", transB=1),
-        helper.make_node("Sigmoid", ["z"], ["y"], name="squash"),
+        helper.make_node("Erf", ["z"], ["y"], name="squash"),
     ]
     graph = helper.make_graph(
         nodes,
@@ -160,12 +161,204 @@ def helper_fixtures():
 
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
-    torch_fixtures()
-    sklearn_fixture()
-    helper_fixtures()
+    if os.environ.get("ISSUE13_ONLY") != "1":
+        torch_fixtures()
+        sklearn_fixture()
+        helper_fixtures()
+    issue13_fixtures()
     for path in sorted(OUT.glob("*.onnx")):
         ops = [n.op_type for n in onnx.load(str(path)).graph.node]
         print(f"{path.name}: {path.stat().st_size} bytes, ops {ops}")
+
+
+# ---- Issue 13: the exports people actually make -------------------------------------------
+# Each fixture gets NAME.json with "inputs" (drawn from the model's data distribution, so they
+# double as calibration data), "outputs" (onnxruntime's values of the provable float output,
+# probabilities for classifiers) and, for classifiers, "labels" (onnxruntime's label output or
+# the argmax of the probabilities).
+
+FEATURE_MEAN = np.array([3.0, -1.0, 10.0, 0.5, -4.0, 2.0, 0.0, 1.5])
+FEATURE_STD = np.array([2.0, 0.5, 5.0, 0.25, 3.0, 1.0, 4.0, 0.75])
+
+
+def raw_features(n, width, seed):
+    """Features with very different means and scales, as real ones have."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(n, width))
+    return (z * FEATURE_STD[:width] + FEATURE_MEAN[:width]).astype(np.float32)
+
+
+def record(path, x, output=None, label=None):
+    """Runs onnxruntime on each row of x (batch 1) and writes NAME.json."""
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    info = session.get_inputs()[0]
+    names = [o.name for o in session.get_outputs()]
+    outputs, labels = [], []
+    for row in x:
+        result = dict(zip(names, session.run(None, {info.name: row.reshape(1, -1)})))
+        if output is not None:
+            outputs.append(np.asarray(result[output], dtype=np.float64).reshape(-1).tolist())
+        if label is not None:
+            labels.append(int(np.asarray(result[label]).reshape(-1)[0]))
+    doc = {"source": "onnxruntime " + ort.__version__, "inputs": x.astype(float).tolist()}
+    if output is not None:
+        doc["output"] = output
+        doc["outputs"] = outputs
+    if label is not None:
+        doc["label"] = label
+        doc["labels"] = labels
+    path.with_suffix(".json").write_text(json.dumps(doc, indent=1) + "\n")
+
+
+def export_dynamo(module, width, name):
+    """The default exporter (dynamo, onnxscript): weights in NAME.onnx.data beside the model."""
+    module.eval()
+    path = OUT / name
+    for old in [path, path.with_suffix(".onnx.data")]:
+        if old.exists():
+            old.unlink()
+    torch.onnx.export(
+        module,
+        (torch.zeros(1, width),),
+        str(path),
+        input_names=["features"],
+        dynamic_axes={"features": {0: "batch"}},
+        external_data=True,
+    )
+    onnx.checker.check_model(str(path))
+    return path
+
+
+class Normalized(torch.nn.Module):
+    """Input standardization in forward, LeakyReLU and Dropout (eval: identity)."""
+
+    def __init__(self, width, head):
+        super().__init__()
+        self.register_buffer("mean", torch.tensor(FEATURE_MEAN[:width], dtype=torch.float32))
+        self.register_buffer("std", torch.tensor(FEATURE_STD[:width], dtype=torch.float32))
+        self.body = torch.nn.Sequential(
+            torch.nn.Linear(width, 64),
+            torch.nn.LeakyReLU(0.1),
+            torch.nn.Dropout(0.2),
+            torch.nn.Linear(64, 32),
+            torch.nn.LeakyReLU(0.01),
+            torch.nn.Linear(32, 1),
+        )
+        self.head = head
+
+    def forward(self, x):
+        return self.head(self.body((x - self.mean) / self.std))
+
+
+def fit_torch(module, x, y, loss, epochs=300):
+    opt = torch.optim.Adam(module.parameters(), lr=0.01)
+    xt, yt = torch.tensor(x), torch.tensor(y)
+    module.train()
+    for _ in range(epochs):
+        opt.zero_grad()
+        loss(module(xt), yt).backward()
+        opt.step()
+    module.eval()
+
+
+def issue13_fixtures():
+    import torch.nn as nn
+    from skl2onnx import to_onnx
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import Normalizer, StandardScaler
+
+    x8 = raw_features(64, 8, 21)
+    z8 = (x8 - FEATURE_MEAN) / FEATURE_STD
+
+    # (1) The default exporter: a wide enough MLP that its weights go to external data.
+    torch.manual_seed(13)
+    mlp = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 1))
+    path = export_dynamo(mlp, 8, "dynamo_mlp.onnx")
+    record(path, z8.astype(np.float32), output=onnx.load(str(path)).graph.output[0].name)
+
+    # (4) Normalization in forward, LeakyReLU, Dropout: a price regressor.
+    torch.manual_seed(14)
+    reg = Normalized(8, nn.Identity())
+    target = (z8[:, 0] * 2 - z8[:, 2] + np.maximum(z8[:, 3], 0)).astype(np.float32)[:, None]
+    xt = raw_features(512, 8, 22)
+    zt = (xt - FEATURE_MEAN) / FEATURE_STD
+    yt = (zt[:, 0] * 2 - zt[:, 2] + np.maximum(zt[:, 3], 0)).astype(np.float32)[:, None]
+    fit_torch(reg, xt, yt, nn.MSELoss())
+    path = export_dynamo(reg, 8, "torch_normalized_leaky.onnx")
+    record(path, x8, output=onnx.load(str(path)).graph.output[0].name)
+
+    # (5) A binary classifier ending in Sigmoid.
+    torch.manual_seed(15)
+    clf = Normalized(8, nn.Sigmoid())
+    labels = ((zt[:, 0] + zt[:, 1] * zt[:, 2]) > 0.3).astype(np.float32)[:, None]
+    fit_torch(clf, xt, labels, nn.BCELoss())
+    path = export_dynamo(clf, 8, "torch_sigmoid_classifier.onnx")
+    record(path, x8, output=onnx.load(str(path)).graph.output[0].name)
+
+    # A Tanh output and a PRelu (one slope) hidden layer.
+    torch.manual_seed(16)
+    tanh = nn.Sequential(nn.Linear(8, 16), nn.PReLU(1, 0.2), nn.Linear(16, 1), nn.Tanh())
+    fit_torch(tanh, zt.astype(np.float32), np.tanh(yt / 2), nn.MSELoss())
+    path = export_dynamo(tanh, 8, "torch_prelu_tanh.onnx")
+    record(path, z8.astype(np.float32), output=onnx.load(str(path)).graph.output[0].name)
+
+    # A softmax classifier with Unsqueeze/Squeeze on the batch axis.
+    class Softmaxed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3))
+
+        def forward(self, x):
+            return torch.softmax(self.body(x.unsqueeze(0)).squeeze(0), dim=-1)
+
+    torch.manual_seed(17)
+    soft = Softmaxed()
+    classes = (zt[:, 0] > 0).astype(np.int64) + (zt[:, 1] > 0.5).astype(np.int64)
+    opt = torch.optim.Adam(soft.parameters(), lr=0.01)
+    for _ in range(300):
+        opt.zero_grad()
+        nn.functional.nll_loss(torch.log(soft(torch.tensor(zt, dtype=torch.float32)) + 1e-9), torch.tensor(classes)).backward()
+        opt.step()
+    soft.eval()
+    path = export_dynamo(soft, 8, "torch_softmax_classifier.onnx")
+    record(path, z8.astype(np.float32), output=onnx.load(str(path)).graph.output[0].name)
+
+    # (2), (3) scikit-learn pipelines with StandardScaler.
+    x6 = raw_features(512, 6, 23)
+    z6 = (x6 - FEATURE_MEAN[:6]) / FEATURE_STD[:6]
+    calib6 = raw_features(64, 6, 24)
+    y6 = z6 @ np.array([1.0, -0.5, 0.25, 2.0, 0.0, -1.0]) + np.maximum(z6[:, 0], 0)
+    pipe = make_pipeline(StandardScaler(), MLPRegressor(hidden_layer_sizes=(16, 8), max_iter=500, random_state=0))
+    pipe.fit(x6, y6)
+    path = OUT / "skl_scaled_regressor.onnx"
+    path.write_bytes(to_onnx(pipe, x6[:1], target_opset=OPSET).SerializeToString())
+    record(path, calib6, output="variable")
+
+    c6 = (z6[:, 0] + z6[:, 3] > 0).astype(np.int64) + (z6[:, 1] - z6[:, 5] > 0.5).astype(np.int64)
+    multi = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(16,), max_iter=500, random_state=0))
+    multi.fit(x6, c6)
+    options = {id(multi.steps[-1][1]): {"zipmap": False}}
+    path = OUT / "skl_scaled_classifier.onnx"
+    path.write_bytes(to_onnx(multi, x6[:1], target_opset=OPSET, options=options).SerializeToString())
+    record(path, calib6, output="probabilities", label="label")
+
+    path = OUT / "skl_classifier_zipmap.onnx"
+    path.write_bytes(to_onnx(multi, x6[:1], target_opset=OPSET).SerializeToString())
+    record(path, calib6, label="output_label")
+
+    b6 = (z6[:, 0] - z6[:, 2] > 0).astype(np.int64)
+    binary = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(12,), max_iter=500, random_state=0))
+    binary.fit(x6, b6)
+    options = {id(binary.steps[-1][1]): {"zipmap": False}}
+    path = OUT / "skl_binary_classifier.onnx"
+    path.write_bytes(to_onnx(binary, x6[:1], target_opset=OPSET, options=options).SerializeToString())
+    record(path, calib6, output="probabilities", label="label")
+
+    # Refused: an L2 Normalizer is not affine.
+    norm = make_pipeline(Normalizer(), MLPRegressor(hidden_layer_sizes=(4,), max_iter=50, random_state=0))
+    norm.fit(x6, y6)
+    (OUT / "skl_normalizer.onnx").write_bytes(to_onnx(norm, x6[:1], target_opset=OPSET).SerializeToString())
 
 
 if __name__ == "__main__":

@@ -31,10 +31,14 @@ struct LayerJson {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 enum ActivationJson {
     Relu,
     Identity,
+    /// The slope at scale `2^s`.
+    LeakyRelu {
+        alpha: i64,
+    },
 }
 
 impl From<&QuantizedMlp> for ModelJson {
@@ -51,6 +55,7 @@ impl From<&QuantizedMlp> for ModelJson {
                     activation: match l.activation {
                         Activation::Relu => ActivationJson::Relu,
                         Activation::Identity => ActivationJson::Identity,
+                        Activation::LeakyRelu { alpha } => ActivationJson::LeakyRelu { alpha },
                     },
                 })
                 .collect(),
@@ -74,6 +79,7 @@ impl From<ModelJson> for QuantizedMlp {
                     activation: match l.activation {
                         ActivationJson::Relu => Activation::Relu,
                         ActivationJson::Identity => Activation::Identity,
+                        ActivationJson::LeakyRelu { alpha } => Activation::LeakyRelu { alpha },
                     },
                 })
                 .collect(),

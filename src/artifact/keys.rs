@@ -8,7 +8,7 @@
 //!     13     1  flags: bit 0 = made from an unsafe (seeded) SRS
 //!     14     1  visibility: inputs (bits 0-1), weights (2-3), outputs (4-6);
 //!                   0 = public, 1 = private, 2 = hashed, 3 = fixed, 4 = folded (outputs)
-//!     15     1  reserved, zero
+//!     15     1  limb width of the range checks: 0 = 8 bits, otherwise the width (12)
 //!     16    32  model digest
 //!     48    32  SRS digest (SHA-256 of the embedded parameters)
 //!     80     4  k
@@ -184,7 +184,9 @@ impl KeyFile {
     /// Decodes a proving-key file made for `compiled`.
     ///
     /// # Errors
-    /// [`ArtifactError::ModelMismatch`] if the key was made for another model, otherwise as
+    /// [`ArtifactError::ModelMismatch`] if the key was made for another model,
+    /// [`ArtifactError::Malformed`] if it was made for another plan of this model (limb width,
+    /// dot width or `k`, e.g. by an earlier planner), otherwise as
     /// [`KeyFile::decode_verifying_key`].
     pub fn decode_proving_key(
         bytes: &[u8],
@@ -194,6 +196,21 @@ impl KeyFile {
         let env = envelope(bytes, Some(kind))?;
         env.meta
             .check_model(compiled.digest, ArtifactKind::Compiled)?;
+        // The same model may be planned differently by another version of the planner
+        // (e.g. 12-bit range limbs for a batch): the key must be for this plan.
+        let planned = CircuitParams::of(compiled.compiled.layout());
+        if env.meta.circuit != planned || env.meta.k != compiled.compiled.k() {
+            return Err(ArtifactError::Malformed {
+                kind: kind.artifact(),
+                detail: format!(
+                    "the key was made for circuit {:?} at k = {}, the compiled model plans {:?} at k = {}: regenerate the key",
+                    env.meta.circuit,
+                    env.meta.k,
+                    planned,
+                    compiled.compiled.k()
+                ),
+            });
+        }
         let params = decode_params(&env)?;
         let meta = env.meta.clone();
         let pk = guarded(
@@ -276,6 +293,25 @@ impl KeyFile {
     }
 }
 
+/// Byte 15 of the header: `0` for the default 8-bit limbs, so that files written before wide
+/// limbs keep their meaning, otherwise the width.
+fn limb_byte(limb_bits: u32) -> u8 {
+    if limb_bits == zkmlp_circuits::chips::LIMB_BITS {
+        0
+    } else {
+        u8::try_from(limb_bits).expect("limb widths are at most 12")
+    }
+}
+
+/// The limb width a header byte 15 stands for (see [`limb_byte`]).
+fn limb_bits_of(byte: u8) -> u32 {
+    if byte == 0 {
+        zkmlp_circuits::chips::LIMB_BITS
+    } else {
+        u32::from(byte)
+    }
+}
+
 fn encode(kind: KeyKind, vk: &VerifyingKey, compiled: &CompiledFile, key: &[u8]) -> Vec<u8> {
     let circuit = CircuitParams::of(compiled.compiled.layout());
     let params = params_to_bytes(&vk.params);
@@ -285,7 +321,7 @@ fn encode(kind: KeyKind, vk: &VerifyingKey, compiled: &CompiledFile, key: &[u8])
     out.push(kind.byte());
     out.push(u8::from(vk.srs_is_unsafe));
     out.push(visibility_byte(&circuit.visibility));
-    out.push(0);
+    out.push(limb_byte(circuit.limb_bits));
     out.extend_from_slice(&compiled.digest.0);
     out.extend_from_slice(&Digest::of(&params).0);
     for value in [
@@ -461,6 +497,7 @@ fn envelope(bytes: &[u8], expected: Option<KeyKind>) -> Result<Envelope<'_>, Art
             visibility,
             weight_bits: u32_at(bytes, 104),
             bias_bits: u32_at(bytes, 108),
+            limb_bits: limb_bits_of(bytes[15]),
         },
         input_size: u32_at(bytes, 96) as usize,
         output_size: u32_at(bytes, 100) as usize,
@@ -481,13 +518,14 @@ fn envelope(bytes: &[u8], expected: Option<KeyKind>) -> Result<Envelope<'_>, Art
         .map_err(|e| malformed(e.to_string()))?;
     let bits_ok = |bits: u32| bits == 0 || (2..=64).contains(&bits);
     let witnessed = meta.circuit.visibility.weights_are_witnessed();
-    if bytes[15] != 0
+    if !(1..=zkmlp_circuits::chips::MAX_LIMB_BITS).contains(&meta.circuit.limb_bits)
+        || limb_byte(meta.circuit.limb_bits) != bytes[15]
         || !bits_ok(meta.circuit.weight_bits)
         || !bits_ok(meta.circuit.bias_bits)
         || witnessed != (meta.circuit.weight_bits != 0 && meta.circuit.bias_bits != 0)
     {
         return Err(malformed(format!(
-            "visibility byte {:#04x}, reserved byte {}, weight bits {}, bias bits {}",
+            "visibility byte {:#04x}, limb byte {}, weight bits {}, bias bits {}",
             bytes[14], bytes[15], meta.circuit.weight_bits, meta.circuit.bias_bits
         )));
     }

@@ -60,6 +60,23 @@ pub fn reference_forward(model: &QuantizedMlp, input: &[i64]) -> Result<Vec<i64>
             next.push(match layer.activation {
                 QActivation::Relu => q.max(0),
                 QActivation::Identity => q,
+                // n = floor((alpha q + 2^(s-1)) / 2^s), computed (and bounded) for every q.
+                QActivation::LeakyRelu { alpha } => {
+                    let n = (i128::from(alpha) * q + half).div_euclid(divisor);
+                    if !(min..=max).contains(&n) {
+                        return Err(QuantizeError::ActivationOutOfRange {
+                            layer: layer_index,
+                            neuron,
+                            value: n,
+                            bits,
+                        });
+                    }
+                    if q >= 0 {
+                        q
+                    } else {
+                        n
+                    }
+                }
             });
         }
         values = next;

@@ -4,25 +4,41 @@
 //! - [`dot`]: the multi-column dot-product gate with a chained accumulator;
 //! - [`rescale`]: the limb schedules that turn the range chip into a rounding rescale
 //!   with a bounded, signed result, plus the ReLU gate on its sign bit;
+//! - [`leaky`]: leaky ReLU assembled from the dot, rescale and ReLU gates;
 //! - [`pack`]: bounded values packed several to a field element, for hashing;
 //! - [`poseidon`]: the Poseidon permutation and sponge, for hashed inputs, weights or outputs;
 //! - [`horner`]: packed words folded into one element at the binding, for folded outputs.
 
 pub mod dot;
 pub mod horner;
+pub mod leaky;
 pub mod pack;
 pub mod poseidon;
 pub mod range;
 pub mod rescale;
 
-/// Bits per full limb of the range check; the lookup table holds `[0, 2^LIMB_BITS)`.
+/// Bits per full limb of the range check by default; the lookup table holds
+/// `[0, 2^LIMB_BITS)`.
 pub const LIMB_BITS: u32 = 8;
+
+/// The wide limb the planner also tries (see `MlpLayout::with_visibility`): its table has
+/// about `2^13` rows, paid for only when the circuit has that many rows anyway, and a rescale
+/// block at the default parameters takes 4 rows instead of 6.
+pub const WIDE_LIMB_BITS: u32 = 12;
+
+/// The widest limb the range table may serve.
+pub const MAX_LIMB_BITS: u32 = WIDE_LIMB_BITS;
 
 /// Splits `bits` into limb widths of at most [`LIMB_BITS`], least significant first.
 pub fn limb_widths(bits: u32) -> Vec<u32> {
-    let mut widths = vec![LIMB_BITS; (bits / LIMB_BITS) as usize];
-    if !bits.is_multiple_of(LIMB_BITS) {
-        widths.push(bits % LIMB_BITS);
+    limb_widths_of(bits, LIMB_BITS)
+}
+
+/// Splits `bits` into limb widths of at most `limb_bits`, least significant first.
+pub fn limb_widths_of(bits: u32, limb_bits: u32) -> Vec<u32> {
+    let mut widths = vec![limb_bits; (bits / limb_bits) as usize];
+    if !bits.is_multiple_of(limb_bits) {
+        widths.push(bits % limb_bits);
     }
     widths
 }

@@ -17,7 +17,8 @@
 //!
 //! Every limb is a small integer, so the right-hand side is an integer of at most
 //! `sum w_i + 1` bits: as long as that is far below the field size (the circuit uses at
-//! most 65 bits), `z_0` has exactly one decomposition and nothing wraps. Rows where
+//! most 65 bits, whatever the limb width: a wider limb only means fewer rows for the same
+//! bits), `z_0` has exactly one decomposition and nothing wraps. Rows where
 //! `enable = 0` have every fixed value zero and look up `(0, 0)`.
 
 use ff::Field;
@@ -91,10 +92,11 @@ impl RangeChip {
 
     /// Creates the fixed and table columns and the lookup `"limb in range"` over `z`.
     ///
-    /// `widths` are the limb widths the table must serve (each in `1..=8`).
+    /// `widths` are the limb widths the table must serve (each in `1..=MAX_LIMB_BITS`, i.e.
+    /// `1..=12`).
     ///
     /// # Panics
-    /// If a width lies outside `1..=8`: the widths come from validated parameters, so this is
+    /// If a width lies outside `1..=MAX_LIMB_BITS`: the widths come from validated parameters, so this is
     /// a construction bug, never a consequence of user input.
     pub fn configure(
         meta: &mut ConstraintSystem<Fr>,
@@ -105,8 +107,8 @@ impl RangeChip {
         widths.sort_unstable();
         widths.dedup();
         assert!(
-            widths.iter().all(|w| (1..=super::LIMB_BITS).contains(w)),
-            "limb widths must lie in 1..=8 (a circuit-construction bug, not user input)"
+            widths.iter().all(|w| (1..=super::MAX_LIMB_BITS).contains(w)),
+            "limb widths must lie in 1..=MAX_LIMB_BITS (a circuit-construction bug, not user input)"
         );
         let config = RangeConfig {
             z,

@@ -33,7 +33,7 @@ use halo2_proofs::{
     poly::Rotation,
 };
 
-use super::{limb_widths, range::LimbSpec};
+use super::{limb_widths_of, range::LimbSpec, LIMB_BITS};
 use crate::spec::MlpParams;
 
 /// The limb schedules implied by the fixed-point parameters.
@@ -50,11 +50,21 @@ pub struct RescaleSchedule {
 }
 
 impl RescaleSchedule {
-    /// Derives the schedules from `params` (assumed validated).
+    /// Derives the schedules from `params` (assumed validated) with limbs of at most
+    /// [`LIMB_BITS`] bits.
     pub fn new(params: MlpParams) -> Self {
+        Self::with_limb_bits(params, LIMB_BITS)
+    }
+
+    /// Derives the schedules from `params` (assumed validated) with limbs of at most
+    /// `limb_bits` bits (`1..=MAX_LIMB_BITS`). The limb width changes only how many rows a
+    /// block takes, never the bounds it enforces.
+    ///
+    /// [`MAX_LIMB_BITS`]: super::MAX_LIMB_BITS
+    pub fn with_limb_bits(params: MlpParams, limb_bits: u32) -> Self {
         let s = params.scale_bits;
         let b = params.activation_bits;
-        let remainder: Vec<LimbSpec> = limb_widths(s)
+        let remainder: Vec<LimbSpec> = limb_widths_of(s, limb_bits)
             .into_iter()
             .enumerate()
             .map(|(i, width)| LimbSpec {
@@ -62,7 +72,7 @@ impl RescaleSchedule {
                 offset: if i == 0 { 1i128 << (s - 1) } else { 0 },
             })
             .collect();
-        let signed = signed_schedule(b);
+        let signed = signed_schedule_of(b, limb_bits);
         let magnitude_rows = signed.len() - 1;
         let rescale = remainder
             .iter()
@@ -89,7 +99,12 @@ impl RescaleSchedule {
 /// The schedule bounding a value to `[-2^(bits-1), 2^(bits-1))`: magnitude limbs summing to
 /// `bits - 1` bits with offset `2^(bits-1)` on the first, then a sign bit (see the module docs).
 pub fn signed_schedule(bits: u32) -> Vec<LimbSpec> {
-    let mut schedule: Vec<LimbSpec> = limb_widths(bits - 1)
+    signed_schedule_of(bits, LIMB_BITS)
+}
+
+/// [`signed_schedule`] with limbs of at most `limb_bits` bits.
+pub fn signed_schedule_of(bits: u32, limb_bits: u32) -> Vec<LimbSpec> {
+    let mut schedule: Vec<LimbSpec> = limb_widths_of(bits - 1, limb_bits)
         .into_iter()
         .enumerate()
         .map(|(i, width)| LimbSpec {

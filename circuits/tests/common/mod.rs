@@ -427,6 +427,7 @@ pub fn activate(activation: Activation, q: i128) -> i128 {
     match activation {
         Activation::Relu => q.max(0),
         Activation::Identity => q,
+        Activation::LeakyRelu { .. } => unreachable!("leaky_chip.rs covers leaky ReLU"),
     }
 }
 

@@ -1,0 +1,214 @@
+//! Profiles proving by phase, and measures the floor: one MSM and one FFT at the circuit's size.
+//!
+//! ```text
+//! cargo run --release --example profile -- 8-16-16-1 32-256-256-1
+//! cargo run --release --example profile --features profile -- 8-16-16-1   # + halo2's phases
+//! ```
+//!
+//! For each MLP shape given (default: `8-16-16-1 32-256-256-1`) it prints one table row:
+//! circuit shape (k, extended k, advice columns, constraint degree, the number of 2^k-point
+//! commitments `create_proof` makes), then one timing each of witness generation, `keygen_vk`,
+//! `keygen_pk` (`ProvingKey::generate` minus a separate `keygen_vk`), the whole proof
+//! (`prove_witness`: synthesis + `create_proof`) and verification, and the floor: one
+//! multi-scalar multiplication of `2^k` random scalars against the SRS, one of `2^k` small
+//! (16-bit) scalars, as most advice cells hold, one inverse FFT of size `2^k`, and one
+//! coset FFT into the extended domain (`2^(extended k)`).
+//!
+//! `--layout [--batch N] [--folded] SHAPE...` only plans the circuits and prints their rows
+//! by lane (dot, range, hash, table) and `k`: no keys, no proofs. `--folded` plans the batch
+//! collection mode (hashed inputs and weights, folded outputs), as `batch_throughput --folded`.
+//!
+//! With `--features profile` (which enables halo2-axiom's own `profile` feature; never on
+//! in default builds) halo2 also prints its `create_proof` phases (advice commitments,
+//! lookup and permutation products, the quotient `h(X)`, the multiopen) as an indented trace.
+//!
+//! Each time is printed as `wall (cpu)` in milliseconds: wall-clock, then this process's
+//! CPU time over all threads (Linux `/proc/self/stat`). Timings are single runs with `Instant` on whatever machine runs the example; the SRS is
+//! the unsafe seeded test SRS (measurement only).
+
+use std::time::Instant;
+
+use ff::Field;
+use halo2_proofs::{
+    arithmetic::best_multiexp,
+    halo2curves::bn256::{Fr, G1Affine},
+    plonk::{keygen_vk, ConstraintSystem},
+    poly::commitment::ParamsProver,
+};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use zkmlp::{
+    model::Mlp,
+    quantize::{quantize, quantize_input},
+    CompiledModel, MlpParams, ProvingKey, Srs, Visibility, VisibilitySettings,
+};
+use zkmlp_circuits::MlpCircuit;
+
+/// This process's CPU time (user + system, all threads) in milliseconds, from
+/// `/proc/self/stat` (Linux; 10 ms ticks); `0` where unavailable.
+fn cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: f64 = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|t| t.parse::<f64>().ok())
+        .sum();
+    ticks * 10.0
+}
+
+/// Runs `f`, returning its result and "wall ms (cpu ms)": on a shared machine the CPU time
+/// is the steadier measure of work, the wall time what a user waits.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64, f64) {
+    let (start, cpu) = (Instant::now(), cpu_ms());
+    let out = f();
+    (out, start.elapsed().as_secs_f64() * 1e3, cpu_ms() - cpu)
+}
+
+/// Formats a wall and CPU time pair.
+fn cell(wall: f64, cpu: f64) -> String {
+    format!("{wall:.0} ({cpu:.0})")
+}
+
+/// Commitments of `2^k` points `create_proof` makes: advice columns, three per lookup
+/// (permuted input, permuted table, product), the permutation's product chunks, the
+/// vanishing argument's random polynomial and its `degree - 1` quotient pieces.
+fn commitments(cs: &ConstraintSystem<Fr>) -> usize {
+    let degree = cs.degree();
+    let permuted = cs.permutation().get_columns().len();
+    cs.num_advice_columns()
+        + 3 * cs.lookups().len()
+        + permuted.div_ceil(degree - 2)
+        + 1
+        + (degree - 1)
+}
+
+fn parse(shape: &str) -> Result<Vec<usize>, std::num::ParseIntError> {
+    shape.split('-').map(str::parse).collect()
+}
+
+/// The batch collection mode (as `batch_throughput --folded`).
+const FOLDED: VisibilitySettings = VisibilitySettings {
+    inputs: Visibility::Hashed,
+    weights: Visibility::Hashed,
+    outputs: Visibility::Folded,
+};
+
+/// `--layout`: prints each shape's rows by lane and `k`, without keys or proofs.
+fn print_layouts(
+    shapes: &[String],
+    batch: usize,
+    folded: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let visibility = if folded {
+        FOLDED
+    } else {
+        VisibilitySettings::default()
+    };
+    println!("batch {batch}, folded: {folded}");
+    println!("| MLP | params | W | advice | k | rows used | dot rows | range rows | hash rows | table rows |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for shape in shapes {
+        let model = quantize(&Mlp::random(&parse(shape)?, 7), MlpParams::default())?;
+        let stats = CompiledModel::with_visibility(model, batch, visibility)?.stats();
+        println!(
+            "| {shape} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            stats.parameters,
+            stats.dot_width,
+            stats.advice_columns,
+            stats.k,
+            stats.rows_used,
+            stats.dot_rows,
+            stats.range_rows,
+            stats.hash_rows,
+            stats.table_rows
+        );
+    }
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let (mut layout, mut folded, mut batch) = (false, false, 1);
+    let mut shapes: Vec<String> = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--layout" => layout = true,
+            "--folded" => folded = true,
+            "--batch" => batch = args.next().ok_or("--batch needs N")?.parse()?,
+            _ => shapes.push(arg),
+        }
+    }
+    if layout {
+        return print_layouts(&shapes, batch, folded);
+    }
+    if shapes.is_empty() {
+        shapes = vec!["8-16-16-1".into(), "32-256-256-1".into()];
+    }
+    println!(
+        "| MLP | params | k | ext k | advice | fixed | permuted | degree | commits | witness | keygen_vk | keygen_pk \
+         | prove | verify | MSM 2^k | MSM 2^k small | iFFT 2^k | coset FFT 2^ext |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("(times: wall ms (process CPU ms, both cores))");
+    for shape in &shapes {
+        let sizes = parse(shape)?;
+        let model = Mlp::random(&sizes, 7);
+        let compiled = CompiledModel::new(quantize(&model, MlpParams::default())?)?;
+        let k = compiled.k();
+        // Unsafe, seeded SRS: for measurement only.
+        let srs = Srs::unsafe_setup_for_testing(k, 7);
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let features: Vec<f64> = (0..sizes[0]).map(|_| rng.gen_range(-1.0..1.0)).collect();
+        let input = quantize_input(compiled.params(), &features)?;
+
+        let (witness, w, wc) = timed(|| compiled.witness(&input, Fr::ZERO));
+        let witness = witness?;
+        let params = srs.for_k(k)?;
+        let circuit = MlpCircuit::keygen(compiled.layout().clone());
+        let (vk, v, vc) = timed(|| keygen_vk(&params, &circuit));
+        let vk = vk?;
+        let (pk, g, gc) = timed(|| ProvingKey::generate(&srs, &compiled));
+        let pk = pk?;
+        let (proof, p, pc) = timed(|| pk.prove_witness(witness));
+        let proof = proof?;
+        let (verified, f, fc) = timed(|| zkmlp::verify(pk.verifying_key(), &proof));
+        verified?;
+
+        let cs = vk.cs();
+        let domain = vk.get_domain();
+        let n = 1usize << k;
+        let bases: &[G1Affine] = &params.get_g()[..n];
+        let random: Vec<Fr> = (0..n).map(|_| Fr::random(&mut rng)).collect();
+        let small: Vec<Fr> = (0..n)
+            .map(|_| Fr::from(u64::from(rng.gen::<u16>())))
+            .collect();
+        let (_, m, mc) = timed(|| std::hint::black_box(best_multiexp(&random, bases)));
+        let (_, s, sc) = timed(|| std::hint::black_box(best_multiexp(&small, bases)));
+        let (coeff, i, ic) = timed(|| domain.lagrange_to_coeff(domain.lagrange_from_vec(random)));
+        let (_, e, ec) = timed(|| std::hint::black_box(domain.coeff_to_extended(&coeff)));
+
+        println!(
+            "| {shape} | {} | {k} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            compiled.stats().parameters,
+            domain.extended_k(),
+            cs.num_advice_columns(),
+            cs.num_fixed_columns() + cs.num_selectors(),
+            cs.permutation().get_columns().len(),
+            cs.degree(),
+            commitments(cs),
+            cell(w, wc),
+            cell(v, vc),
+            cell(g - v, gc - vc),
+            cell(p, pc),
+            cell(f, fc),
+            cell(m, mc),
+            cell(s, sc),
+            cell(i, ic),
+            cell(e, ec),
+        );
+    }
+    Ok(())
+}
