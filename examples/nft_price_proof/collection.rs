@@ -8,7 +8,7 @@
 //! and stores every price with its epoch.
 //!
 //! `--gas-table` measures N = 16, 256 and 1,024 on revm (first write and update of every
-//! token) for `notes/README-i12.md`.
+//! token) for `docs/onchain-gas.md`.
 
 use std::{collections::HashSet, time::Instant};
 
