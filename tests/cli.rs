@@ -618,7 +618,10 @@ fn a_private_model_compiles_proves_and_verifies_natively_and_on_chain() {
     assert!(proof.contains("\"features\": []"), "{proof}");
     scratch
         .zkmlp(&["compile", "model.json", "--weights", "open", "-o", "x.zkc"])
-        .fails(2, "is not `public`, `private`, `hashed`, `fixed` or `folded`");
+        .fails(
+            2,
+            "is not `public`, `private`, `hashed`, `fixed` or `folded`",
+        );
     scratch
         .zkmlp(&["compile", "model.json", "--inputs", "fixed", "-o", "x.zkc"])
         .fails(2, "inputs cannot be fixed");

@@ -72,7 +72,19 @@ fn setup(dir: &Path) -> PathBuf {
     fs::write(dir.join("model.json"), MODEL).unwrap();
     fs::write(dir.join("batch.json"), batch_file(Some(7))).unwrap();
     fs::write(dir.join("no-epoch.json"), batch_file(None)).unwrap();
-    ok(dir, &["srs", "gen-unsafe", "--k", "13", "--seed", "1", "-o", "dev.srs"]);
+    ok(
+        dir,
+        &[
+            "srs",
+            "gen-unsafe",
+            "--k",
+            "13",
+            "--seed",
+            "1",
+            "-o",
+            "dev.srs",
+        ],
+    );
     ok(
         dir,
         &[
@@ -195,6 +207,9 @@ fn a_batch_needs_an_epoch_and_no_binding() {
     );
     assert_eq!(run.code, 2, "{}", run.stderr);
     // --epoch on the command line serves a file without one.
-    let out = ok(dir, &[&base[..], &["no-epoch.json", "--epoch", "9"]].concat());
+    let out = ok(
+        dir,
+        &[&base[..], &["no-epoch.json", "--epoch", "9"]].concat(),
+    );
     assert!(out.contains("at epoch 9"), "{out}");
 }
