@@ -14,7 +14,7 @@ use crate::{
     artifact::{CompiledFile, KeyFile},
     batch::{BatchItem, BatchProof, BatchProofFile, BATCH_PROOF_FORMAT},
     evm::{calldata_gas, BatchCall},
-    pin::{check_batch_weights, pinning, ModelPin},
+    pin::{check_batch_weights, pinning},
     ProvingKey, VerifyingKey,
 };
 
@@ -173,11 +173,7 @@ pub(super) fn verify(
     progress
         .step("verifying the batch", || vk.verify_batch(&file.proof))
         .map_err(|e| pin_error(e.into()))?;
-    let pins: Vec<ModelPin<'_>> = model
-        .iter()
-        .map(|m| ModelPin::Model(&m.compiled))
-        .chain(commitment.map(ModelPin::WeightCommitment))
-        .collect();
+    let pins = super::commands::model_pins(model, commitment);
     for pin in &pins {
         check_batch_weights(vk, &file.proof, pin).map_err(pin_error)?;
     }

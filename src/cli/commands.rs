@@ -480,6 +480,19 @@ fn read_proof(meta: &KeyFile, proof_path: &Path) -> Result<ProofFile, CliError> 
     Ok(proof)
 }
 
+/// The pins `verify` checks: the model given with --model, the commitment given with
+/// --weight-commitment.
+pub(super) fn model_pins(
+    model: Option<&CompiledFile>,
+    commitment: Option<Binding>,
+) -> Vec<ModelPin<'_>> {
+    model
+        .map(|m| ModelPin::Model(&m.compiled))
+        .into_iter()
+        .chain(commitment.map(ModelPin::WeightCommitment))
+        .collect()
+}
+
 pub(super) fn pin_error(e: PinError) -> CliError {
     match e {
         PinError::Proof(Error::Halo2 { .. }) => CliError::new(Exit::Failure, e.to_string()),
@@ -528,11 +541,7 @@ fn verify(
     progress
         .step("verifying", || vk.verify(&proof.proof))
         .map_err(|e| pin_error(e.into()))?;
-    let pins: Vec<ModelPin<'_>> = model
-        .iter()
-        .map(|m| ModelPin::Model(&m.compiled))
-        .chain(commitment.map(ModelPin::WeightCommitment))
-        .collect();
+    let pins = model_pins(model.as_ref(), commitment);
     for pin in &pins {
         check_weights(&vk, &proof.proof, pin).map_err(pin_error)?;
     }
