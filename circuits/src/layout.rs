@@ -51,6 +51,12 @@ use crate::spec::{
     signed_bits, Activation, QuantizedMlp, SpecError, Visibility, VisibilitySettings,
 };
 
+/// Most advice lanes the planner gives a circuit with [`Visibility::Folded`] outputs (an
+/// on-chain batch), so that snark-verifier's generated verifier stays under EIP-170's 24,576
+/// bytes: measured on 2026-12-01 for the 8-16-16-1 batch with hashed inputs, 6 lanes (hashed
+/// weights, width 2) give a 23,589-byte verifier and 8 lanes (width 3) 25,497 bytes.
+pub const MAX_FOLDED_LANES: usize = 6;
+
 /// An advice column of the circuit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Lane {
@@ -343,6 +349,14 @@ impl MlpLayout {
             for width in 1..=MAX_DOT_WIDTH {
                 let layout =
                     Self::plan_with_limbs(model.clone(), width, batch_size, visibility, limb_bits)?;
+                // Folded outputs are for on-chain batches: keep the generated verifier under
+                // EIP-170 (width 1 always fits, so some plan is always kept).
+                if visibility.outputs == Visibility::Folded
+                    && width > 1
+                    && layout.num_lanes() > MAX_FOLDED_LANES
+                {
+                    continue;
+                }
                 let cost = layout.prover_columns() << crate::min_k(&layout);
                 if best.as_ref().is_none_or(|(best_cost, _)| cost < *best_cost) {
                     best = Some((cost, layout));

@@ -264,3 +264,35 @@ fn the_fold_lanes_sit_below_everything_on_narrow_circuits() {
         Some(&fold_plan.folded_cell())
     );
 }
+
+#[test]
+fn folded_plans_keep_few_enough_lanes_for_an_on_chain_verifier() {
+    use zkmlp_circuits::layout::MAX_FOLDED_LANES;
+    let nft = random_model(&[8, 16, 16, 1], MlpParams::default(), 5);
+    for weights in [Visibility::Fixed, Visibility::Hashed, Visibility::Public] {
+        for batch in [16, 256] {
+            let layout =
+                MlpLayout::with_visibility(nft.clone(), batch, folded(Visibility::Hashed, weights))
+                    .expect("plans");
+            assert!(
+                layout.num_lanes() <= MAX_FOLDED_LANES,
+                "{weights:?} x {batch}: {} lanes at width {}",
+                layout.num_lanes(),
+                layout.dot_width
+            );
+        }
+    }
+    // The same batch with public outputs is planned for prover cost alone: without the cap,
+    // hashed weights at N = 256 take more lanes (measured: width 3, 8 lanes).
+    let unbounded = MlpLayout::with_visibility(
+        nft,
+        256,
+        VisibilitySettings {
+            inputs: Visibility::Hashed,
+            weights: Visibility::Hashed,
+            outputs: Visibility::Public,
+        },
+    )
+    .expect("plans");
+    assert!(unbounded.num_lanes() > MAX_FOLDED_LANES);
+}
