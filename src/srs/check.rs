@@ -76,6 +76,30 @@ pub(crate) fn check_lagrange(g: &[G1Affine], lagrange: &[G1Affine]) -> Result<()
     Ok(())
 }
 
+/// Decodes `bytes` as consecutive raw points of `size` bytes each, in parallel, each checked to
+/// be in range and on its curve; `Err(index)` names the first point that is not.
+pub(crate) fn decode_points<
+    C: halo2_proofs::SerdeCurveAffine + halo2_proofs::halo2curves::CurveAffine,
+>(
+    bytes: &[u8],
+    size: usize,
+) -> Result<Vec<C>, usize> {
+    use rayon::prelude::*;
+    let points: Vec<Option<C>> = bytes
+        .par_chunks(size)
+        .map(|mut chunk| {
+            C::read(&mut chunk, halo2_proofs::SerdeFormat::RawBytes)
+                .ok()
+                .filter(|p| bool::from(p.is_on_curve()))
+        })
+        .collect();
+    points
+        .into_iter()
+        .enumerate()
+        .map(|(index, p)| p.ok_or(index))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use halo2_proofs::{

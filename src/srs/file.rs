@@ -19,9 +19,8 @@ use halo2_proofs::{
         bn256::{G1Affine, G2Affine},
         CurveAffine,
     },
-    SerdeCurveAffine, SerdeFormat,
+    SerdeCurveAffine,
 };
-use rayon::prelude::*;
 
 use super::{check, params_len, SrsError, G1_RAW, G2_RAW, MAX_K, UNSAFE_MARKER};
 
@@ -90,21 +89,8 @@ fn read_points<R: Read + Seek, C: SerdeCurveAffine + CurveAffine>(
     let mut bytes = vec![0u8; count * size];
     r.seek(SeekFrom::Start(offset)).map_err(io_malformed)?;
     r.read_exact(&mut bytes).map_err(io_malformed)?;
-    let points: Vec<Option<C>> = bytes
-        .par_chunks(size)
-        .map(|mut chunk| {
-            C::read(&mut chunk, SerdeFormat::RawBytes)
-                .ok()
-                .filter(|p| bool::from(p.is_on_curve()))
-        })
-        .collect();
-    points
-        .into_iter()
-        .enumerate()
-        .map(|(index, p)| {
-            p.ok_or_else(|| malformed(format!("{what} point {index} is not a valid curve point")))
-        })
-        .collect()
+    check::decode_points(&bytes, size)
+        .map_err(|index| malformed(format!("{what} point {index} is not a valid curve point")))
 }
 
 /// The file's `k` and unsafe mark, without reading its points.

@@ -28,7 +28,7 @@ use halo2_proofs::{
         CurveAffine,
     },
     poly::kzg::commitment::ParamsKZG,
-    SerdeCurveAffine, SerdeFormat,
+    SerdeCurveAffine,
 };
 
 use super::{params_from_powers, G1_RAW, G2_RAW, MAX_K};
@@ -225,22 +225,10 @@ fn read_points<R: Read, C: SerdeCurveAffine + CurveAffine>(
     size: usize,
     section: u32,
 ) -> Result<Vec<C>, PtauError> {
-    use rayon::prelude::*;
     let mut bytes = vec![0u8; count * size];
     r.read_exact(&mut bytes)?;
-    let points: Vec<Option<C>> = bytes
-        .par_chunks(size)
-        .map(|mut chunk| {
-            C::read(&mut chunk, SerdeFormat::RawBytes)
-                .ok()
-                .filter(|p| bool::from(p.is_on_curve()))
-        })
-        .collect();
-    points
-        .into_iter()
-        .enumerate()
-        .map(|(index, p)| p.ok_or(PtauError::BadPoint { section, index }))
-        .collect()
+    super::check::decode_points(&bytes, size)
+        .map_err(|index| PtauError::BadPoint { section, index })
 }
 
 /// Reads the first `2^k` powers of a `.ptau` file (all of them if `k` is `None`) as halo2
