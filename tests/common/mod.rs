@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod chain;
+pub mod cli;
 
 use zkmlp::model::{Activation, DenseLayer, Mlp};
 
