@@ -5,7 +5,9 @@
 //!     [--scale-bits S] [--activation-bits B] [--seed N]
 //! ```
 //!
-//! `model.json` is a float model in the zkmlp-mlp JSON format (see `zkmlp::model`);
+//! `model.json` is a float model in the zkmlp-mlp JSON format (see `zkmlp::model`), or an
+//! ONNX file (`.onnx`, read with `zkmlp::onnx::load_onnx`: the benchmark gives both tools the
+//! same ONNX file);
 //! `inputs.json` is a JSON list of feature vectors, of which the first is proven. The model is
 //! quantized with [`MlpParams`] (the defaults unless `--scale-bits` / `--activation-bits` are
 //! given), compiled, keyed against an **UNSAFE seeded SRS** (anyone can forge proofs against
@@ -73,7 +75,11 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn run(args: &Args) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
-    let model = Mlp::from_json_file(&args.model)?;
+    let model = if args.model.ends_with(".onnx") {
+        zkmlp::onnx::load_onnx(&args.model)?
+    } else {
+        Mlp::from_json_file(&args.model)?
+    };
     let text = std::fs::read_to_string(&args.inputs)
         .map_err(|e| format!("cannot read {}: {e}", args.inputs))?;
     let inputs: Vec<Vec<f64>> = serde_json::from_str(&text).map_err(|e| {

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark of zkmlp against EZKL 23.0.5 on the same three MLPs (issue 7, item 4).
+# Side-by-side benchmark of zkmlp against EZKL 23.0.5 on the same MLPs, read by both tools from
+# the same ONNX file (issues 7 and 14).
 #
-#   bash scripts/bench_vs_ezkl.sh [--only SHAPE]... [--runs N] [--scale-bits S|ezkl]
+#   bash scripts/bench_vs_ezkl.sh [--only SHAPE]... [--all] [--runs N] [--scale-bits S|ezkl]
 #
-# --only SHAPE      run only this model (8-16-16-1, 16-64-64-1 or 32-256-256-1; repeatable)
+# --only SHAPE      run only this model (8-16-16-1, 16-64-64-1, 32-256-256-1, 24-48-1,
+#                   128-384-1 or 1024-512-1; repeatable). Default: all but 1024-512-1
+#                   (EZKL needs about 5 GB and several minutes for it); --all runs every shape
 # --runs N          runs per tool and model, alternating which goes first (default 3); the
 #                   table shows medians
 # --scale-bits S    zkmlp's fractional bits (default: MlpParams' default, 12); `ezkl` uses the
@@ -13,11 +16,12 @@
 #    with ezkl==23.0.5, onnx and numpy from PyPI.
 # 2. Builds `examples/run_model` (release) once.
 # 3. Writes the models with scripts/ezkl_bench/make_models.py (numpy seed 7): ONNX opset 13
-#    (MatMul + Add + Relu) for EZKL, the same float weights as zkmlp JSON, one input each.
+#    (MatMul + Add + Relu), read by both tools, one input each.
 # 4. For each run and model, alternating which tool goes first: EZKL through its Python API
 #    (scripts/ezkl_bench/run_ezkl.py: gen_settings, calibrate_settings "resources",
-#    compile_circuit | setup, gen_witness, prove, verify) and zkmlp (examples/run_model:
-#    quantize, compile, keygen, prove, verify), each under /usr/bin/time -v for peak RSS.
+#    compile_circuit | setup, gen_witness, prove, verify) and zkmlp (examples/run_model on
+#    the same model.onnx: import, quantize, compile, keygen, prove, verify), each under
+#    /usr/bin/time -v for peak RSS.
 #    EZKL's SRS comes from ezkl.gen_srs (get_srs needs the internet), generated once per k in
 #    its own process and cached under target/ezkl-bench/srs/.
 # 5. Prints one markdown table (also target/ezkl-bench/table.md) and saves the raw results to
@@ -41,7 +45,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 EZKL_VERSION="23.0.5"
-SHAPES=(8-16-16-1 16-64-64-1 32-256-256-1)
+SHAPES=(8-16-16-1 16-64-64-1 32-256-256-1 24-48-1 128-384-1 1024-512-1)
+DEFAULT_SHAPES=(8-16-16-1 16-64-64-1 32-256-256-1 24-48-1 128-384-1)
+ALL=0
 ONLY=()
 RUNS=3
 SCALE_BITS=""
@@ -51,6 +57,10 @@ while [[ $# -gt 0 ]]; do
             [[ $# -ge 2 ]] || die "--only needs a shape, e.g. --only 8-16-16-1"
             ONLY+=("$2")
             shift 2
+            ;;
+        --all)
+            ALL=1
+            shift
             ;;
         --runs)
             [[ $# -ge 2 && "$2" =~ ^[1-9][0-9]*$ ]] || die "--runs needs a positive integer"
@@ -74,8 +84,10 @@ if [[ ${#ONLY[@]} -gt 0 ]]; then
         [[ " ${SHAPES[*]} " == *" $shape "* ]] || die "unknown shape '$shape'; known: ${SHAPES[*]}"
     done
     SELECTED=("${ONLY[@]}")
-else
+elif ((ALL)); then
     SELECTED=("${SHAPES[@]}")
+else
+    SELECTED=("${DEFAULT_SHAPES[@]}")
 fi
 
 TIME=/usr/bin/time
@@ -159,7 +171,7 @@ run_zkmlp() {
     elif [[ -n "$SCALE_BITS" ]]; then
         scale_args=(--scale-bits "$SCALE_BITS")
     fi
-    measure zkmlp "$dir" "$RUN_MODEL" "$OUT/models/$shape/zkmlp_model.json" "$OUT/models/$shape/zkmlp_inputs.json" \
+    measure zkmlp "$dir" "$RUN_MODEL" "$OUT/models/$shape/model.onnx" "$OUT/models/$shape/zkmlp_inputs.json" \
         ${scale_args[@]+"${scale_args[@]}"}
     echo "    zkmlp: $(summary_line "$dir/zkmlp.json" "$dir/zkmlp.time")" >&2
 }

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Builds the three benchmark MLPs for scripts/bench_vs_ezkl.sh.
+"""Builds the benchmark MLPs for scripts/bench_vs_ezkl.sh.
 
-For each shape (8-16-16-1, 16-64-64-1, 32-256-256-1) this writes, under OUT/<shape>/:
+For each shape (8-16-16-1, 16-64-64-1, 32-256-256-1, then 24-48-1, 128-384-1 and 1024-512-1)
+this writes, under OUT/<shape>/:
 
   model.onnx        ONNX opset 13: MatMul + Add (+ Relu between layers), float32, input
-                    "input" of shape [1, n_in], output "output" of shape [1, n_out]
+                    "input" of shape [1, n_in], output "output" of shape [1, n_out]; both
+                    tools read this file
   input.json        EZKL's input file: {"input_data": [[...]]}
-  zkmlp_model.json  the same float model in the zkmlp-mlp JSON format
+  zkmlp_model.json  the same float model in the zkmlp-mlp JSON format (for reference)
   zkmlp_inputs.json a JSON list holding the one feature vector
   float_output.json the float64 numpy forward pass: {"output": [...]}
   meta.json         shape and parameter count
@@ -24,7 +26,15 @@ import sys
 
 import numpy as np
 
-SHAPES = [(8, 16, 16, 1), (16, 64, 64, 1), (32, 256, 256, 1)]
+# New shapes go at the end: the models are drawn in this order from one seeded generator.
+SHAPES = [
+    (8, 16, 16, 1),
+    (16, 64, 64, 1),
+    (32, 256, 256, 1),
+    (24, 48, 1),
+    (128, 384, 1),
+    (1024, 512, 1),
+]
 SEED = 7
 OPSET = 13
 

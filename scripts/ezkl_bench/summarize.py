@@ -20,7 +20,14 @@ import statistics
 import subprocess
 import sys
 
-SHAPE_ORDER = ["8-16-16-1", "16-64-64-1", "32-256-256-1"]
+SHAPE_ORDER = [
+    "8-16-16-1",
+    "24-48-1",
+    "16-64-64-1",
+    "32-256-256-1",
+    "128-384-1",
+    "1024-512-1",
+]
 
 
 def read_json(path):
