@@ -41,15 +41,19 @@
 //! instead of 4); the bounds enforced are the same at either width.
 
 use crate::chips::{
-    dot::{DotRow, MAX_DOT_WIDTH},
+    dot::{DotRow, PackedRow, MAX_DOT_WIDTH},
     leaky::{DotGroup, LeakyPlacement},
     range::{LimbSpec, RangeChip},
     rescale::{signed_schedule_of, RescaleSchedule},
+    strand::Strands,
     LIMB_BITS, MAX_LIMB_BITS, WIDE_LIMB_BITS,
 };
 use crate::spec::{
-    signed_bits, Activation, QuantizedMlp, SpecError, Visibility, VisibilitySettings,
+    signed_bits, Activation, QuantizedLayer, QuantizedMlp, SpecError, Visibility,
+    VisibilitySettings,
 };
+use ff::Field;
+use halo2_proofs::halo2curves::bn256::Fr;
 
 /// Most advice lanes the planner gives a circuit with [`Visibility::Folded`] outputs (an
 /// on-chain batch), so that snark-verifier's generated verifier stays under EIP-170's 24,576
@@ -134,6 +138,10 @@ pub struct NeuronPlacement {
     pub output: CellRef,
     /// A leaky ReLU's extra cells (see [`crate::chips::leaky`]).
     pub leaky: Option<usize>,
+    /// The neuron's slot `p` in a packed chain (see [`crate::chips::strand`]); `0` when
+    /// unpacked. The chain (`dot_start`, `dot_rows`) is shared by the neurons of its group,
+    /// and only slot 0's block start is a copy of the chain's last `acc`.
+    pub strand: usize,
 }
 
 /// Kind of a block in the range lane.
@@ -269,6 +277,9 @@ pub struct MlpLayout {
     pub dot_rows: Vec<Option<DotRow>>,
     /// Multiply-accumulates per dot-lane row.
     pub dot_width: usize,
+    /// How each layer's neurons are packed (see [`crate::chips::strand`]); every layer
+    /// [`Strands::UNPACKED`] unless the planner found packing cheaper.
+    pub strands: Vec<Strands>,
     /// For every dot-lane row and slot, the range-lane row whose activation it reads.
     pub dot_sources: Vec<Vec<Option<usize>>>,
     /// With witnessed weights: for every dot-lane row and slot, the range-lane row of the
@@ -343,12 +354,61 @@ impl MlpLayout {
         batch_size: usize,
         visibility: VisibilitySettings,
     ) -> Result<Self, SpecError> {
+        Self::with_packing(model, batch_size, visibility, true)
+    }
+
+    /// Plans as [`MlpLayout::with_visibility`]; with `allow_packing`, the cheapest unpacked
+    /// plan is then compared with the cheapest plan whose layers are packed
+    /// ([`crate::chips::strand`], fixed weights only), and the packed one is kept only if
+    /// strictly cheaper, so a model where packing does not pay keeps exactly its unpacked
+    /// circuit. `allow_packing = false` forces one neuron per chain (`P = 1`).
+    ///
+    /// # Errors
+    /// As [`MlpLayout::with_visibility`].
+    pub fn with_packing(
+        model: QuantizedMlp,
+        batch_size: usize,
+        visibility: VisibilitySettings,
+        allow_packing: bool,
+    ) -> Result<Self, SpecError> {
         model.validate()?;
+        let unpacked = Self::cheapest(&model, batch_size, visibility, false)?;
+        if !allow_packing
+            || visibility.weights_are_witnessed()
+            || !model
+                .layers
+                .iter()
+                .any(|l| Strands::widest(l, model.params).is_packed())
+        {
+            return Ok(unpacked.1);
+        }
+        let packed = Self::cheapest(&model, batch_size, visibility, true)?;
+        Ok(if packed.0 < unpacked.0 {
+            packed.1
+        } else {
+            unpacked.1
+        })
+    }
+
+    /// The plan of least cost over every dot width and limb width, packed or not, with its
+    /// cost (committed columns x `2^k`).
+    fn cheapest(
+        model: &QuantizedMlp,
+        batch_size: usize,
+        visibility: VisibilitySettings,
+        packed: bool,
+    ) -> Result<(usize, Self), SpecError> {
         let mut best: Option<(usize, Self)> = None;
         for limb_bits in [LIMB_BITS, WIDE_LIMB_BITS] {
             for width in 1..=MAX_DOT_WIDTH {
-                let layout =
-                    Self::plan_with_limbs(model.clone(), width, batch_size, visibility, limb_bits)?;
+                let layout = Self::plan_packed(
+                    model.clone(),
+                    width,
+                    batch_size,
+                    visibility,
+                    limb_bits,
+                    packed,
+                )?;
                 // Folded outputs are for on-chain batches: keep the generated verifier under
                 // EIP-170 (width 1 always fits, so some plan is always kept).
                 if visibility.outputs == Visibility::Folded
@@ -363,7 +423,7 @@ impl MlpLayout {
                 }
             }
         }
-        Ok(best.map(|(_, layout)| layout).expect("MAX_DOT_WIDTH >= 1"))
+        Ok(best.expect("MAX_DOT_WIDTH >= 1"))
     }
 
     /// Plans the circuit for `model` with `dot_width` multiply-accumulates per row.
@@ -416,6 +476,23 @@ impl MlpLayout {
         visibility: VisibilitySettings,
         limb_bits: u32,
     ) -> Result<Self, SpecError> {
+        Self::plan_packed(model, dot_width, batch_size, visibility, limb_bits, false)
+    }
+
+    /// Plans as [`MlpLayout::plan_with_limbs`]; with `packed` and fixed weights, every layer
+    /// whose [`Strands::widest`] packing has two slots or more is packed (see
+    /// [`crate::chips::strand`]). Witnessed weights are never packed.
+    ///
+    /// # Errors
+    /// As [`MlpLayout::plan_with_limbs`].
+    pub fn plan_packed(
+        model: QuantizedMlp,
+        dot_width: usize,
+        batch_size: usize,
+        visibility: VisibilitySettings,
+        limb_bits: u32,
+        packed: bool,
+    ) -> Result<Self, SpecError> {
         model.validate()?;
         if !(1..=MAX_LIMB_BITS).contains(&limb_bits) {
             return Err(SpecError::InvalidLimbBits(limb_bits));
@@ -452,7 +529,14 @@ impl MlpLayout {
                 signed_schedule_of(bits, limb_bits)
             }
         };
+        let strands = (model.layers.iter())
+            .map(|layer| match packed && !witnessed {
+                true => Strands::widest(layer, model.params),
+                false => Strands::UNPACKED,
+            })
+            .collect();
         let mut layout = Self {
+            strands,
             limb_bits,
             schedule,
             visibility,
@@ -529,8 +613,18 @@ impl MlpLayout {
         let width = self.dot_width;
         let mut placements = Vec::with_capacity(self.batch_size * layer.output_size());
         let item_inputs = layer.input_size();
+        let strands = self.strands[layer_index];
         for item in 0..self.batch_size {
             let sources = &sources[item * item_inputs..(item + 1) * item_inputs];
+            if strands.is_packed() {
+                for group in (0..layer.output_size())
+                    .collect::<Vec<_>>()
+                    .chunks(strands.slots)
+                {
+                    self.plan_group(&layer, strands, group, sources, &mut placements);
+                }
+                continue;
+            }
             for (j, (weights, &bias)) in layer.weights.iter().zip(&layer.biases).enumerate() {
                 let bias_row = witnessed.then(|| {
                     self.dot_rows.push(None);
@@ -548,6 +642,7 @@ impl MlpLayout {
                             0
                         },
                         chain: chunk_index > 0 || witnessed,
+                        packed: None,
                     };
                     let mut row_sources = vec![None; width];
                     let mut row_weights = vec![None; width];
@@ -563,34 +658,102 @@ impl MlpLayout {
                     self.dot_sources.push(row_sources);
                     self.weight_sources.push(row_weights);
                 }
-                let block_start = self.push_block(BlockKind::Rescale);
                 let dot_rows = self.dot_rows.len() - dot_start;
-                let (output_row, leaky) = match layer.activation {
-                    Activation::Identity => (block_start + self.schedule.remainder_rows, None),
-                    Activation::Relu => {
-                        let row = self.range_len;
-                        self.relu_rows.push(row);
-                        self.range_len += 1;
-                        (row, None)
-                    }
-                    Activation::LeakyRelu { alpha } => {
-                        let placement = self.plan_leaky(alpha, block_start);
-                        let output = placement.output;
-                        self.leaky.push(placement);
-                        (output, Some(self.leaky.len() - 1))
-                    }
-                };
-                placements.push(NeuronPlacement {
-                    dot_start,
-                    dot_rows,
-                    bias_row,
-                    block_start,
-                    output: CellRef::z(output_row),
-                    leaky,
-                });
+                let mut placement = self.plan_rescale(layer.activation, dot_start, dot_rows);
+                placement.bias_row = bias_row;
+                placements.push(placement);
             }
         }
         placements
+    }
+
+    /// A neuron's rescale block and activation, after its chain.
+    fn plan_rescale(
+        &mut self,
+        activation: Activation,
+        dot_start: usize,
+        dot_rows: usize,
+    ) -> NeuronPlacement {
+        let block_start = self.push_block(BlockKind::Rescale);
+        let (output_row, leaky) = match activation {
+            Activation::Identity => (block_start + self.schedule.remainder_rows, None),
+            Activation::Relu => {
+                let row = self.range_len;
+                self.relu_rows.push(row);
+                self.range_len += 1;
+                (row, None)
+            }
+            Activation::LeakyRelu { alpha } => {
+                let placement = self.plan_leaky(alpha, block_start);
+                let output = placement.output;
+                self.leaky.push(placement);
+                (output, Some(self.leaky.len() - 1))
+            }
+        };
+        NeuronPlacement {
+            dot_start,
+            dot_rows,
+            bias_row: None,
+            block_start,
+            output: CellRef::z(output_row),
+            leaky,
+            strand: 0,
+        }
+    }
+
+    /// One packed chain for the neurons `group` of `layer` (see [`crate::chips::strand`]):
+    /// the inputs with packed weights, then the unpacking terms `-2^(pS) z0_p` for
+    /// `p = 1..P-1`, then each neuron's rescale block and activation.
+    fn plan_group(
+        &mut self,
+        layer: &QuantizedLayer,
+        strands: Strands,
+        group: &[usize],
+        sources: &[usize],
+        placements: &mut Vec<NeuronPlacement>,
+    ) {
+        let width = self.dot_width;
+        let inputs = layer.input_size();
+        // (packed weight, source row); the unpacking terms' sources are set below.
+        let mut terms: Vec<(Fr, Option<usize>)> = (0..inputs)
+            .map(|i| {
+                let weights = group.iter().map(|&j| i128::from(layer.weights[j][i]));
+                (strands.shifted(weights), Some(sources[i]))
+            })
+            .collect();
+        terms.extend((1..group.len()).map(|p| (strands.unpack_weight(p), None)));
+        let bias = strands.shifted(group.iter().map(|&j| i128::from(layer.biases[j])));
+        let dot_start = self.dot_rows.len();
+        for (chunk_index, chunk) in terms.chunks(width).enumerate() {
+            let mut weights = vec![Fr::ZERO; width];
+            let mut row_sources = vec![None; width];
+            for (slot, &(weight, source)) in chunk.iter().enumerate() {
+                weights[slot] = weight;
+                row_sources[slot] = source;
+            }
+            self.dot_rows.push(Some(DotRow {
+                weights: vec![0; width],
+                bias: 0,
+                chain: chunk_index > 0,
+                packed: Some(PackedRow {
+                    weights,
+                    bias: if chunk_index == 0 { bias } else { Fr::ZERO },
+                }),
+            }));
+            self.dot_sources.push(row_sources);
+            self.weight_sources.push(vec![None; width]);
+        }
+        let dot_rows = self.dot_rows.len() - dot_start;
+        for p in 0..group.len() {
+            let mut placement = self.plan_rescale(layer.activation, dot_start, dot_rows);
+            placement.strand = p;
+            if p > 0 {
+                let term = inputs + p - 1;
+                self.dot_sources[dot_start + term / width][term % width] =
+                    Some(placement.block_start);
+            }
+            placements.push(placement);
+        }
     }
 
     /// Dot rows computing `sum_i w_i z[row_i]` (no bias), `dot_width` terms a row.
@@ -602,6 +765,7 @@ impl MlpLayout {
                 weights: vec![0; width],
                 bias: 0,
                 chain: chunk_index > 0,
+                packed: None,
             };
             let mut sources = vec![None; width];
             for (slot, &(weight, source)) in chunk.iter().enumerate() {
