@@ -210,6 +210,9 @@ fn with_q_at(
     Some(model)
 }
 
+/// An accepted witness kept for the mock prover, with its layout.
+type Kept = (Arc<MlpLayout>, MlpWitness);
+
 /// The layouts of `model` under test: the planner's, and, when a layer can be packed, a
 /// plan with every packable layer packed (`chips::strand`) at a dot width from `rng`.
 fn layouts(model: &QuantizedMlp, rng: &mut ChaCha8Rng) -> Vec<Arc<MlpLayout>> {
@@ -234,7 +237,7 @@ fn layouts(model: &QuantizedMlp, rng: &mut ChaCha8Rng) -> Vec<Arc<MlpLayout>> {
 /// Runs model `index`: random inputs, then boundary-bias variants, each on the planner's
 /// layout and on a packed one where a layer packs. Returns the tally and the accepted
 /// witnesses kept for the mock prover (at most one per model and layout, two per variant).
-fn run_model(index: u64) -> (Tally, Vec<(Arc<MlpLayout>, MlpWitness)>) {
+fn run_model(index: u64) -> (Tally, Vec<Kept>) {
     let mut rng = ChaCha8Rng::seed_from_u64(0xd1ff_0000 + index);
     let model = random_model(&mut rng);
     let planned = layouts(&model, &mut rng);
@@ -298,7 +301,7 @@ fn model_count() -> u64 {
 #[test]
 fn reference_and_witness_agree_on_random_and_boundary_inputs() {
     let start = std::time::Instant::now();
-    let results: Vec<(Tally, Vec<(Arc<MlpLayout>, MlpWitness)>)> =
+    let results: Vec<(Tally, Vec<Kept>)> =
         (0..model_count()).into_par_iter().map(run_model).collect();
     let mut total = Tally::default();
     let mut accepted = Vec::new();

@@ -195,7 +195,7 @@ fn packed_circuits_match_the_integer_reference() {
             continue;
         }
         let width = 1 + seed as usize % 6;
-        let batch = 1 + (seed as usize % 5 == 0) as usize;
+        let batch = if seed.is_multiple_of(5) { 2 } else { 1 };
         let limbs = if seed % 2 == 0 {
             LIMB_BITS
         } else {
