@@ -47,9 +47,9 @@
 //! The bound `M` is needed: without it a true accumulator beyond the slot could be
 //! reported in range by shifting the excess into its neighbour.
 //!
-//! At the defaults (`s = 12`, `b = 24`, weights in `[-1, 1]` at scale `2^12`) a layer with
-//! 1024 inputs has `M < 2^44`, so `S = 45` and `P = 5`; a 16-input layer `S = 36..40`,
-//! `P = 6`. The planner ([`crate::layout::MlpLayout::with_visibility`]) packs a layer only
+//! `S` is about `b + log2(sum_i |w_(p,i)|) + 1` (and at least `b + s`): at the defaults
+//! (`s = 12`, `b = 24`) the random models of `examples/profile.rs` (real weights about
+//! `1/sqrt(n)`) get `P = 6` on layers of 32 to 1024 inputs. The planner ([`crate::layout::MlpLayout::with_visibility`]) packs a layer only
 //! with fixed weights and `P >= 2`, and keeps the packed circuit only where it is strictly
 //! cheaper: otherwise the circuit is exactly the unpacked one.
 
