@@ -409,3 +409,30 @@ fn each_input_is_copied_once_per_chain() {
         .count();
     assert_eq!(copies_of_input_0, 12usize.div_ceil(slots));
 }
+
+#[test]
+fn packed_weights_verify_under_hashed_inputs_and_folded_outputs() {
+    // Fixed weights with hashed inputs and outputs, and with folded outputs (a batch of 2):
+    // the packing and Poseidon rows share the side lanes with the packed chains.
+    let model = random_model(&[6, 9, 3], MlpParams::default(), 21);
+    let mut input = random_input(&model, 21);
+    input.extend(random_input(&model, 22));
+    for outputs in [Visibility::Hashed, Visibility::Folded] {
+        let visibility = VisibilitySettings {
+            inputs: Visibility::Hashed,
+            weights: Visibility::Fixed,
+            outputs,
+        };
+        let layout = MlpLayout::plan_packed(model.clone(), 3, 2, visibility, LIMB_BITS, true)
+            .expect("valid model");
+        assert!(layout.strands[0].is_packed());
+        let layout = Arc::new(layout);
+        let witness = MlpWitness::generate(&layout, &input, binding()).expect("honest");
+        let expected: Vec<i64> = input
+            .chunks(6)
+            .flat_map(|item| reference(&model, item).expect("in range"))
+            .collect();
+        assert_eq!(witness.outputs, expected);
+        assert_eq!(mock(&layout, witness), Ok(()), "{outputs}");
+    }
+}
