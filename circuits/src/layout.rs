@@ -38,22 +38,26 @@
 //! with 12-bit limbs and keeps the plan of least prover cost (8-bit on a tie). Wide limbs
 //! pay where the range lane is the longest and the circuit already has `2^13` rows (batches:
 //! a rescale block at the default parameters takes 4 rows instead of 6, an input bound 3
-//! instead of 4); the bounds enforced are the same at either width.
+//! instead of 4); the bounds enforced are the same at either width. With fixed weights it
+//! also plans every layer packed, `P` neurons per dot chain (see [`crate::chips::strand`]),
+//! and keeps the packed plan only if strictly cheaper than the best unpacked one, so a model
+//! where packing does not pay keeps exactly its unpacked circuit. The search is in
+//! `layout/planner.rs`, the packed chains' planning in `layout/strand.rs`.
+
+mod planner;
+mod strand;
 
 use crate::chips::{
-    dot::{DotRow, PackedRow, MAX_DOT_WIDTH},
+    dot::{DotRow, MAX_DOT_WIDTH},
     leaky::{DotGroup, LeakyPlacement},
     range::{LimbSpec, RangeChip},
     rescale::{signed_schedule_of, RescaleSchedule},
     strand::Strands,
-    LIMB_BITS, MAX_LIMB_BITS, WIDE_LIMB_BITS,
+    LIMB_BITS, MAX_LIMB_BITS,
 };
 use crate::spec::{
-    signed_bits, Activation, QuantizedLayer, QuantizedMlp, SpecError, Visibility,
-    VisibilitySettings,
+    signed_bits, Activation, QuantizedMlp, SpecError, Visibility, VisibilitySettings,
 };
-use ff::Field;
-use halo2_proofs::halo2curves::bn256::Fr;
 
 /// Most advice lanes the planner gives a circuit with [`Visibility::Folded`] outputs (an
 /// on-chain batch), so that snark-verifier's generated verifier stays under EIP-170's 24,576
@@ -344,88 +348,6 @@ impl MlpLayout {
         Self::with_visibility(model, batch_size, VisibilitySettings::default())
     }
 
-    /// Plans `batch_size` inferences of `model` under `visibility`, with the dot width of least
-    /// prover cost (see [`MlpLayout::new`]).
-    ///
-    /// # Errors
-    /// As [`MlpLayout::new_batch`], and [`SpecError::InvalidVisibility`].
-    pub fn with_visibility(
-        model: QuantizedMlp,
-        batch_size: usize,
-        visibility: VisibilitySettings,
-    ) -> Result<Self, SpecError> {
-        Self::with_packing(model, batch_size, visibility, true)
-    }
-
-    /// Plans as [`MlpLayout::with_visibility`]; with `allow_packing`, the cheapest unpacked
-    /// plan is then compared with the cheapest plan whose layers are packed
-    /// ([`crate::chips::strand`], fixed weights only), and the packed one is kept only if
-    /// strictly cheaper, so a model where packing does not pay keeps exactly its unpacked
-    /// circuit. `allow_packing = false` forces one neuron per chain (`P = 1`).
-    ///
-    /// # Errors
-    /// As [`MlpLayout::with_visibility`].
-    pub fn with_packing(
-        model: QuantizedMlp,
-        batch_size: usize,
-        visibility: VisibilitySettings,
-        allow_packing: bool,
-    ) -> Result<Self, SpecError> {
-        model.validate()?;
-        let unpacked = Self::cheapest(&model, batch_size, visibility, false)?;
-        if !allow_packing
-            || visibility.weights_are_witnessed()
-            || !model
-                .layers
-                .iter()
-                .any(|l| Strands::widest(l, model.params).is_packed())
-        {
-            return Ok(unpacked.1);
-        }
-        let packed = Self::cheapest(&model, batch_size, visibility, true)?;
-        Ok(if packed.0 < unpacked.0 {
-            packed.1
-        } else {
-            unpacked.1
-        })
-    }
-
-    /// The plan of least cost over every dot width and limb width, packed or not, with its
-    /// cost (committed columns x `2^k`).
-    fn cheapest(
-        model: &QuantizedMlp,
-        batch_size: usize,
-        visibility: VisibilitySettings,
-        packed: bool,
-    ) -> Result<(usize, Self), SpecError> {
-        let mut best: Option<(usize, Self)> = None;
-        for limb_bits in [LIMB_BITS, WIDE_LIMB_BITS] {
-            for width in 1..=MAX_DOT_WIDTH {
-                let layout = Self::plan_packed(
-                    model.clone(),
-                    width,
-                    batch_size,
-                    visibility,
-                    limb_bits,
-                    packed,
-                )?;
-                // Folded outputs are for on-chain batches: keep the generated verifier under
-                // EIP-170 (width 1 always fits, so some plan is always kept).
-                if visibility.outputs == Visibility::Folded
-                    && width > 1
-                    && layout.num_lanes() > MAX_FOLDED_LANES
-                {
-                    continue;
-                }
-                let cost = layout.prover_columns() << crate::min_k(&layout);
-                if best.as_ref().is_none_or(|(best_cost, _)| cost < *best_cost) {
-                    best = Some((cost, layout));
-                }
-            }
-        }
-        Ok(best.expect("MAX_DOT_WIDTH >= 1"))
-    }
-
     /// Plans the circuit for `model` with `dot_width` multiply-accumulates per row.
     ///
     /// # Errors
@@ -698,61 +620,6 @@ impl MlpLayout {
             output: CellRef::z(output_row),
             leaky,
             strand: 0,
-        }
-    }
-
-    /// One packed chain for the neurons `group` of `layer` (see [`crate::chips::strand`]):
-    /// the inputs with packed weights, then the unpacking terms `-2^(pS) z0_p` for
-    /// `p = 1..P-1`, then each neuron's rescale block and activation.
-    fn plan_group(
-        &mut self,
-        layer: &QuantizedLayer,
-        strands: Strands,
-        group: &[usize],
-        sources: &[usize],
-        placements: &mut Vec<NeuronPlacement>,
-    ) {
-        let width = self.dot_width;
-        let inputs = layer.input_size();
-        // (packed weight, source row); the unpacking terms' sources are set below.
-        let mut terms: Vec<(Fr, Option<usize>)> = (0..inputs)
-            .map(|i| {
-                let weights = group.iter().map(|&j| i128::from(layer.weights[j][i]));
-                (strands.shifted(weights), Some(sources[i]))
-            })
-            .collect();
-        terms.extend((1..group.len()).map(|p| (strands.unpack_weight(p), None)));
-        let bias = strands.shifted(group.iter().map(|&j| i128::from(layer.biases[j])));
-        let dot_start = self.dot_rows.len();
-        for (chunk_index, chunk) in terms.chunks(width).enumerate() {
-            let mut weights = vec![Fr::ZERO; width];
-            let mut row_sources = vec![None; width];
-            for (slot, &(weight, source)) in chunk.iter().enumerate() {
-                weights[slot] = weight;
-                row_sources[slot] = source;
-            }
-            self.dot_rows.push(Some(DotRow {
-                weights: vec![0; width],
-                bias: 0,
-                chain: chunk_index > 0,
-                packed: Some(PackedRow {
-                    weights,
-                    bias: if chunk_index == 0 { bias } else { Fr::ZERO },
-                }),
-            }));
-            self.dot_sources.push(row_sources);
-            self.weight_sources.push(vec![None; width]);
-        }
-        let dot_rows = self.dot_rows.len() - dot_start;
-        for p in 0..group.len() {
-            let mut placement = self.plan_rescale(layer.activation, dot_start, dot_rows);
-            placement.strand = p;
-            if p > 0 {
-                let term = inputs + p - 1;
-                self.dot_sources[dot_start + term / width][term % width] =
-                    Some(placement.block_start);
-            }
-            placements.push(placement);
         }
     }
 
