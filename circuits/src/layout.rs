@@ -263,7 +263,7 @@ pub struct MlpLayout {
     pub model: QuantizedMlp,
     /// Who sees inputs, weights and outputs.
     pub visibility: VisibilitySettings,
-    /// Widest limb of the range checks: [`LIMB_BITS`] or [`WIDE_LIMB_BITS`].
+    /// Widest limb of the range checks: [`LIMB_BITS`] or [`WIDE_LIMB_BITS`](crate::chips::WIDE_LIMB_BITS).
     pub limb_bits: u32,
     /// Limb schedules.
     pub schedule: RescaleSchedule,
