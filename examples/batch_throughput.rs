@@ -12,6 +12,9 @@
 //!   folded outputs: the public instance is `[c, input commitment, weight commitment, D]`
 //!   whatever N), proven once with `prove_batch` and checked with `verify_batch`.
 //!
+//! - `--no-pack`: one neuron per dot chain (`P = 1`), where the planner would pack the fixed
+//!   weights (`zkmlp_circuits::chips::strand`), to measure both in one run.
+//!
 //! Every row also gives the circuit's shape from its verifying key: advice, fixed and
 //! instance entries, max gate degree.
 
@@ -38,11 +41,13 @@ fn shape(pk: &ProvingKey) -> String {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut folded = false;
+    let (mut folded, mut packing) = (false, true);
     let mut sizes: Vec<usize> = Vec::new();
     for arg in std::env::args().skip(1) {
         if arg == "--folded" {
             folded = true;
+        } else if arg == "--no-pack" {
+            packing = false;
         } else {
             sizes.push(arg.parse()?);
         }
@@ -53,7 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let model = quantize(&Mlp::random(&[8, 16, 16, 1], 7), MlpParams::default())?;
     println!(
-        "threads: {}, mode: {}",
+        "threads: {}, packing allowed: {packing}, mode: {}",
         rayon::current_num_threads(),
         if folded {
             "folded (hashed inputs, hashed weights, folded outputs)"
@@ -63,9 +68,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let single_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
     println!(
-        "| N | k | W | advice/fixed/degree | instances | keygen | prove (whole call) | verify | proof | valuations/min | prove, 1 thread | speedup |"
+        "| N | k | W | P per layer | advice/fixed/degree | instances | keygen | prove (whole call) | verify | proof | valuations/min | prove, 1 thread | speedup |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for n in sizes {
         let visibility = if folded {
             VisibilitySettings {
@@ -76,7 +81,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         } else {
             VisibilitySettings::default()
         };
-        let compiled = CompiledModel::with_visibility(model.clone(), n, visibility)?;
+        let compiled = CompiledModel::with_packing(model.clone(), n, visibility, packing)?;
+        let slots: Vec<String> = (compiled.layout().strands.iter())
+            .map(|s| s.slots.to_string())
+            .collect();
         // Unsafe, seeded SRS: for measurement only.
         let srs = Srs::unsafe_setup_for_testing(compiled.k(), 7);
         let start = Instant::now();
@@ -124,9 +132,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             None => ("-".into(), "-".into()),
         };
         println!(
-            "| {n} | {} | {} | {} | {} | {:.2} s | {:.2} s | {:.1} ms | {proof_len} B | {:.0} | {one} | {speedup} |",
+            "| {n} | {} | {} | {} | {} | {} | {:.2} s | {:.2} s | {:.1} ms | {proof_len} B | {:.0} | {one} | {speedup} |",
             compiled.k(),
             compiled.stats().dot_width,
+            slots.join("/"),
             shape(&pk),
             pk.verifying_key().instance_len(),
             keygen.as_secs_f64(),

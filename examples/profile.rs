@@ -14,6 +14,9 @@
 //! (16-bit) scalars, as most advice cells hold, one inverse FFT of size `2^k`, and one
 //! coset FFT into the extended domain (`2^(extended k)`).
 //!
+//! `--no-pack` forces one neuron per dot chain (no packed weights, `P = 1`), to compare
+//! with the planner's choice.
+//!
 //! `--layout [--batch N] [--folded] SHAPE...` only plans the circuits and prints their rows
 //! by lane (dot, range, hash, table) and `k`: no keys, no proofs. `--folded` plans the batch
 //! collection mode (hashed inputs and weights, folded outputs), as `batch_throughput --folded`.
@@ -101,22 +104,25 @@ fn print_layouts(
     shapes: &[String],
     batch: usize,
     folded: bool,
+    packing: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let visibility = if folded {
         FOLDED
     } else {
         VisibilitySettings::default()
     };
-    println!("batch {batch}, folded: {folded}");
-    println!("| MLP | params | W | advice | k | rows used | dot rows | range rows | hash rows | table rows |");
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("batch {batch}, folded: {folded}, packing allowed: {packing}");
+    println!("| MLP | params | W | P per layer | advice | k | rows used | dot rows | range rows | hash rows | table rows |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for shape in shapes {
         let model = quantize(&Mlp::random(&parse(shape)?, 7), MlpParams::default())?;
-        let stats = CompiledModel::with_visibility(model, batch, visibility)?.stats();
+        let compiled = CompiledModel::with_packing(model, batch, visibility, packing)?;
+        let stats = compiled.stats();
         println!(
-            "| {shape} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {shape} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             stats.parameters,
             stats.dot_width,
+            slots(&compiled),
             stats.advice_columns,
             stats.k,
             stats.rows_used,
@@ -129,34 +135,45 @@ fn print_layouts(
     Ok(())
 }
 
+/// Neurons per dot chain in each layer, e.g. `5/1` (`1`: unpacked).
+fn slots(compiled: &CompiledModel) -> String {
+    let slots: Vec<String> = (compiled.layout().strands.iter())
+        .map(|s| s.slots.to_string())
+        .collect();
+    slots.join("/")
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (mut layout, mut folded, mut batch) = (false, false, 1);
+    let (mut layout, mut folded, mut batch, mut packing) = (false, false, 1, true);
     let mut shapes: Vec<String> = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--layout" => layout = true,
             "--folded" => folded = true,
+            "--no-pack" => packing = false,
             "--batch" => batch = args.next().ok_or("--batch needs N")?.parse()?,
             _ => shapes.push(arg),
         }
     }
     if layout {
-        return print_layouts(&shapes, batch, folded);
+        return print_layouts(&shapes, batch, folded, packing);
     }
     if shapes.is_empty() {
         shapes = vec!["8-16-16-1".into(), "32-256-256-1".into()];
     }
     println!(
-        "| MLP | params | k | ext k | advice | fixed | permuted | degree | commits | witness | keygen_vk | keygen_pk \
+        "| MLP | params | P | k | ext k | advice | fixed | permuted | degree | commits | witness | keygen_vk | keygen_pk \
          | prove | verify | MSM 2^k | MSM 2^k small | iFFT 2^k | coset FFT 2^ext |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     println!("(times: wall ms (process CPU ms, both cores))");
     for shape in &shapes {
         let sizes = parse(shape)?;
         let model = Mlp::random(&sizes, 7);
-        let compiled = CompiledModel::new(quantize(&model, MlpParams::default())?)?;
+        let quantized = quantize(&model, MlpParams::default())?;
+        let compiled =
+            CompiledModel::with_packing(quantized, 1, VisibilitySettings::default(), packing)?;
         let k = compiled.k();
         // Unsafe, seeded SRS: for measurement only.
         let srs = Srs::unsafe_setup_for_testing(k, 7);
@@ -191,8 +208,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (_, e, ec) = timed(|| std::hint::black_box(domain.coeff_to_extended(&coeff)));
 
         println!(
-            "| {shape} | {} | {k} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {shape} | {} | {} | {k} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             compiled.stats().parameters,
+            slots(&compiled),
             domain.extended_k(),
             cs.num_advice_columns(),
             cs.num_fixed_columns() + cs.num_selectors(),

@@ -51,7 +51,28 @@ impl CompiledModel {
         batch_size: usize,
         visibility: VisibilitySettings,
     ) -> Result<Self> {
-        let layout = Arc::new(MlpLayout::with_visibility(model, batch_size, visibility)?);
+        Self::with_packing(model, batch_size, visibility, true)
+    }
+
+    /// Plans as [`CompiledModel::with_visibility`]; `allow_packing = false` forces one neuron
+    /// per dot chain (no packed weights, see `zkmlp_circuits::chips::strand`), e.g. to
+    /// measure what packing saves. With `true` (the default of every other constructor) the
+    /// planner packs fixed weights only where that is strictly cheaper.
+    ///
+    /// # Errors
+    /// As [`CompiledModel::with_visibility`].
+    pub fn with_packing(
+        model: QuantizedMlp,
+        batch_size: usize,
+        visibility: VisibilitySettings,
+        allow_packing: bool,
+    ) -> Result<Self> {
+        let layout = Arc::new(MlpLayout::with_packing(
+            model,
+            batch_size,
+            visibility,
+            allow_packing,
+        )?);
         let k = min_k(&layout);
         Ok(Self {
             layout,

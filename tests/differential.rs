@@ -16,6 +16,11 @@
 //! range (`quantize_input`): exactly at the bounds, one step beyond, and half a step either
 //! side of the rounding boundary.
 //!
+//! Every random model and boundary variant with a packable layer is also run on a plan with
+//! its fixed weights packed (`zkmlp_circuits::chips::strand`, `MlpLayout::plan_packed`), so
+//! packed circuits meet the same reference on the same inputs, and some of them go through
+//! the mock prover.
+//!
 //! `ZKMLP_DIFFERENTIAL_MODELS=n` changes the number of random models (default 240).
 
 use std::sync::Arc;
@@ -29,7 +34,10 @@ use zkmlp::{
     quantize::{quantize, quantize_input, reference_forward, QuantizeError},
     CompiledModel, Error, MlpParams, QuantizedActivation, QuantizedMlp,
 };
-use zkmlp_circuits::{MlpCircuit, MlpWitness, QuantizedLayer, WitnessError};
+use zkmlp_circuits::{
+    chips::LIMB_BITS, min_k, MlpCircuit, MlpLayout, MlpWitness, QuantizedLayer, VisibilitySettings,
+    WitnessError,
+};
 
 /// Random inputs tried per model (on top of the boundary-bias variants).
 const INPUTS_PER_MODEL: usize = 400;
@@ -46,6 +54,8 @@ struct Tally {
     input_overflow: usize,
     activation_overflow: usize,
     mismatches: usize,
+    /// Cases run on a packed layout (`chips::strand`).
+    packed: usize,
 }
 
 impl std::ops::Add for Tally {
@@ -57,6 +67,7 @@ impl std::ops::Add for Tally {
             input_overflow: self.input_overflow + o.input_overflow,
             activation_overflow: self.activation_overflow + o.activation_overflow,
             mismatches: self.mismatches + o.mismatches,
+            packed: self.packed + o.packed,
         }
     }
 }
@@ -125,12 +136,13 @@ fn random_input(model: &QuantizedMlp, rng: &mut ChaCha8Rng) -> Vec<i64> {
         .collect()
 }
 
-/// Compares the reference and the witness on one input.
-fn compare(compiled: &CompiledModel, input: &[i64]) -> (Tally, Option<MlpWitness>) {
-    let reference = reference_forward(compiled.model(), input);
-    let witness = compiled.witness(input, binding());
+/// Compares the reference and the witness of `layout` on one input.
+fn compare(layout: &MlpLayout, input: &[i64]) -> (Tally, Option<MlpWitness>) {
+    let reference = reference_forward(&layout.model, input);
+    let witness = MlpWitness::generate(layout, input, binding());
     let mut tally = Tally {
         cases: 1,
+        packed: usize::from(layout.strands.iter().any(|s| s.is_packed())),
         ..Tally::default()
     };
     let mut accepted = None;
@@ -141,7 +153,7 @@ fn compare(compiled: &CompiledModel, input: &[i64]) -> (Tally, Option<MlpWitness
         }
         (
             Err(QuantizeError::QuantizedInputOutOfRange { index, value, .. }),
-            Err(Error::Witness(WitnessError::InputOutOfRange { index: i, value: v })),
+            Err(WitnessError::InputOutOfRange { index: i, value: v }),
         ) if (index, value) == (i, v) => tally.input_overflow = 1,
         (
             Err(QuantizeError::ActivationOutOfRange {
@@ -150,11 +162,11 @@ fn compare(compiled: &CompiledModel, input: &[i64]) -> (Tally, Option<MlpWitness
                 value,
                 ..
             }),
-            Err(Error::Witness(WitnessError::ActivationOutOfRange {
+            Err(WitnessError::ActivationOutOfRange {
                 layer: l,
                 neuron: n,
                 value: v,
-            })),
+            }),
         ) if (layer, neuron, value) == (l, n, v) => tally.activation_overflow = 1,
         (reference, witness) => {
             eprintln!("MISMATCH on {input:?}: reference {reference:?}, witness {witness:?}");
@@ -198,20 +210,49 @@ fn with_q_at(
     Some(model)
 }
 
-/// Runs model `index`: random inputs, then boundary-bias variants. Returns the tally and the
-/// accepted witnesses kept for the mock prover (at most one per model).
-fn run_model(index: u64) -> (Tally, Vec<(CompiledModel, MlpWitness)>) {
+/// An accepted witness kept for the mock prover, with its layout.
+type Kept = (Arc<MlpLayout>, MlpWitness);
+
+/// The layouts of `model` under test: the planner's, and, when a layer can be packed, a
+/// plan with every packable layer packed (`chips::strand`) at a dot width from `rng`.
+fn layouts(model: &QuantizedMlp, rng: &mut ChaCha8Rng) -> Vec<Arc<MlpLayout>> {
+    let compiled = CompiledModel::new(model.clone()).expect("valid model");
+    let mut layouts = vec![compiled.layout().clone()];
+    let width = rng.gen_range(1..=6);
+    let packed = MlpLayout::plan_packed(
+        model.clone(),
+        width,
+        1,
+        VisibilitySettings::default(),
+        LIMB_BITS,
+        true,
+    )
+    .expect("valid model");
+    if packed.strands.iter().any(|s| s.is_packed()) {
+        layouts.push(Arc::new(packed));
+    }
+    layouts
+}
+
+/// Runs model `index`: random inputs, then boundary-bias variants, each on the planner's
+/// layout and on a packed one where a layer packs. Returns the tally and the accepted
+/// witnesses kept for the mock prover (at most one per model and layout, two per variant).
+fn run_model(index: u64) -> (Tally, Vec<Kept>) {
     let mut rng = ChaCha8Rng::seed_from_u64(0xd1ff_0000 + index);
     let model = random_model(&mut rng);
-    let compiled = CompiledModel::new(model.clone()).expect("valid model");
+    let planned = layouts(&model, &mut rng);
     let mut tally = Tally::default();
     let mut kept = Vec::new();
     for _ in 0..INPUTS_PER_MODEL {
         let input = random_input(&model, &mut rng);
-        let (t, accepted) = compare(&compiled, &input);
-        tally = tally + t;
-        if let (Some(w), true) = (accepted, kept.is_empty()) {
-            kept.push((compiled.clone(), w));
+        for layout in &planned {
+            let (t, accepted) = compare(layout, &input);
+            tally = tally + t;
+            if let (Some(w), true) = (accepted, kept.len() < planned.len()) {
+                if kept.iter().all(|(l, _)| !Arc::ptr_eq(l, layout)) {
+                    kept.push((layout.clone(), w));
+                }
+            }
         }
     }
     let p = model.params;
@@ -233,15 +274,17 @@ fn run_model(index: u64) -> (Tally, Vec<(CompiledModel, MlpWitness)>) {
         let Some(variant_model) = with_q_at(&model, &input, layer, neuron, target, edge) else {
             continue;
         };
-        let compiled = CompiledModel::new(variant_model).expect("valid model");
+        let variant_layouts = layouts(&variant_model, &mut rng);
         // The input it was built for, and that input with one feature moved by one.
         let mut nudged = input.clone();
         nudged[0] = nudged[0].saturating_add(1);
         for input in [input, nudged] {
-            let (t, accepted) = compare(&compiled, &input);
-            tally = tally + t;
-            if let Some(w) = accepted.filter(|_| kept.len() < 2) {
-                kept.push((compiled.clone(), w));
+            for layout in &variant_layouts {
+                let (t, accepted) = compare(layout, &input);
+                tally = tally + t;
+                if let Some(w) = accepted.filter(|_| kept.len() < 2 * planned.len()) {
+                    kept.push((layout.clone(), w));
+                }
             }
         }
     }
@@ -258,7 +301,7 @@ fn model_count() -> u64 {
 #[test]
 fn reference_and_witness_agree_on_random_and_boundary_inputs() {
     let start = std::time::Instant::now();
-    let results: Vec<(Tally, Vec<(CompiledModel, MlpWitness)>)> =
+    let results: Vec<(Tally, Vec<Kept>)> =
         (0..model_count()).into_par_iter().map(run_model).collect();
     let mut total = Tally::default();
     let mut accepted = Vec::new();
@@ -267,9 +310,10 @@ fn reference_and_witness_agree_on_random_and_boundary_inputs() {
         accepted.extend(kept);
     }
     println!(
-        "differential: {} models, {} cases: {} both accepted (same outputs), {} both refused an input, {} both refused an activation, {} mismatches ({:.1} s)",
+        "differential: {} models, {} cases ({} on packed layouts): {} both accepted (same outputs), {} both refused an input, {} both refused an activation, {} mismatches ({:.1} s)",
         model_count(),
         total.cases,
+        total.packed,
         total.both_ok,
         total.input_overflow,
         total.activation_overflow,
@@ -285,6 +329,7 @@ fn reference_and_witness_agree_on_random_and_boundary_inputs() {
             "{total:?}"
         );
         assert!(total.activation_overflow > 1_000, "{total:?}");
+        assert!(total.packed > 20_000, "{total:?}");
     }
 
     // A sample of the accepted witnesses through the mock prover, against their own
@@ -297,10 +342,10 @@ fn reference_and_witness_agree_on_random_and_boundary_inputs() {
         .collect();
     let failed = sample
         .par_iter()
-        .filter(|(compiled, witness)| {
+        .filter(|(layout, witness)| {
             let instance = witness.instance();
-            let circuit = MlpCircuit::new(compiled.layout().clone(), Arc::new(witness.clone()));
-            MockProver::run(compiled.k(), &circuit, vec![instance])
+            let circuit = MlpCircuit::new(layout.clone(), Arc::new(witness.clone()));
+            MockProver::run(min_k(layout), &circuit, vec![instance])
                 .expect("synthesis")
                 .verify()
                 .is_err()
@@ -427,7 +472,7 @@ fn activations_on_the_bounds_are_accepted_and_one_beyond_refused() {
                     for edge in [0, (1i64 << s) - 1] {
                         let model = with_q_at(&base, &input, 0, 0, target, edge).expect("fits");
                         let compiled = CompiledModel::new(model).expect("valid");
-                        let (tally, _) = compare(&compiled, &input);
+                        let (tally, _) = compare(compiled.layout(), &input);
                         assert_eq!(tally.mismatches, 0);
                         assert_eq!(tally.both_ok, usize::from(fits), "q = {target}");
                         assert_eq!(tally.activation_overflow, usize::from(!fits));
@@ -487,7 +532,7 @@ fn real_features_at_the_edges_of_the_quantization_range() {
                     match (quantized, expected) {
                         (Ok(q), Some(v)) => {
                             assert_eq!(q[index], v, "x = {x}, s = {s}, b = {b}");
-                            let (tally, _) = compare(&compiled, &q);
+                            let (tally, _) = compare(compiled.layout(), &q);
                             assert_eq!(tally.mismatches, 0);
                         }
                         (Err(QuantizeError::InputOutOfRange { index: i, .. }), None) => {
@@ -495,7 +540,7 @@ fn real_features_at_the_edges_of_the_quantization_range() {
                             // The integer it rounds to is refused by both integer paths.
                             let mut q = vec![0i64; 2];
                             q[index] = (x * scale).round() as i64;
-                            let (tally, _) = compare(&compiled, &q);
+                            let (tally, _) = compare(compiled.layout(), &q);
                             assert_eq!((tally.input_overflow, tally.mismatches), (1, 0), "x = {x}");
                         }
                         (other, expected) => {

@@ -305,7 +305,8 @@ impl Circuit<Fr> for MlpCircuit {
                     }
                 }
                 for layer in &layout.neurons {
-                    for neuron in layer {
+                    // A packed chain's end is slot 0's accumulator (see chips::strand).
+                    for neuron in layer.iter().filter(|n| n.strand == 0) {
                         let last_acc = CellRef {
                             lane: Lane::Acc,
                             row: neuron.dot_start + neuron.dot_rows - 1,

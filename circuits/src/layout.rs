@@ -38,14 +38,22 @@
 //! with 12-bit limbs and keeps the plan of least prover cost (8-bit on a tie). Wide limbs
 //! pay where the range lane is the longest and the circuit already has `2^13` rows (batches:
 //! a rescale block at the default parameters takes 4 rows instead of 6, an input bound 3
-//! instead of 4); the bounds enforced are the same at either width.
+//! instead of 4); the bounds enforced are the same at either width. With fixed weights it
+//! also plans every layer packed, `P` neurons per dot chain (see [`crate::chips::strand`]),
+//! and keeps the packed plan only if strictly cheaper than the best unpacked one, so a model
+//! where packing does not pay keeps exactly its unpacked circuit. The search is in
+//! `layout/planner.rs`, the packed chains' planning in `layout/strand.rs`.
+
+mod planner;
+mod strand;
 
 use crate::chips::{
     dot::{DotRow, MAX_DOT_WIDTH},
     leaky::{DotGroup, LeakyPlacement},
     range::{LimbSpec, RangeChip},
     rescale::{signed_schedule_of, RescaleSchedule},
-    LIMB_BITS, MAX_LIMB_BITS, WIDE_LIMB_BITS,
+    strand::Strands,
+    LIMB_BITS, MAX_LIMB_BITS,
 };
 use crate::spec::{
     signed_bits, Activation, QuantizedMlp, SpecError, Visibility, VisibilitySettings,
@@ -134,6 +142,10 @@ pub struct NeuronPlacement {
     pub output: CellRef,
     /// A leaky ReLU's extra cells (see [`crate::chips::leaky`]).
     pub leaky: Option<usize>,
+    /// The neuron's slot `p` in a packed chain (see [`crate::chips::strand`]); `0` when
+    /// unpacked. The chain (`dot_start`, `dot_rows`) is shared by the neurons of its group,
+    /// and only slot 0's block start is a copy of the chain's last `acc`.
+    pub strand: usize,
 }
 
 /// Kind of a block in the range lane.
@@ -251,7 +263,7 @@ pub struct MlpLayout {
     pub model: QuantizedMlp,
     /// Who sees inputs, weights and outputs.
     pub visibility: VisibilitySettings,
-    /// Widest limb of the range checks: [`LIMB_BITS`] or [`WIDE_LIMB_BITS`].
+    /// Widest limb of the range checks: [`LIMB_BITS`] or [`WIDE_LIMB_BITS`](crate::chips::WIDE_LIMB_BITS).
     pub limb_bits: u32,
     /// Limb schedules.
     pub schedule: RescaleSchedule,
@@ -269,6 +281,9 @@ pub struct MlpLayout {
     pub dot_rows: Vec<Option<DotRow>>,
     /// Multiply-accumulates per dot-lane row.
     pub dot_width: usize,
+    /// How each layer's neurons are packed (see [`crate::chips::strand`]); every layer
+    /// [`Strands::UNPACKED`] unless the planner found packing cheaper.
+    pub strands: Vec<Strands>,
     /// For every dot-lane row and slot, the range-lane row whose activation it reads.
     pub dot_sources: Vec<Vec<Option<usize>>>,
     /// With witnessed weights: for every dot-lane row and slot, the range-lane row of the
@@ -333,39 +348,6 @@ impl MlpLayout {
         Self::with_visibility(model, batch_size, VisibilitySettings::default())
     }
 
-    /// Plans `batch_size` inferences of `model` under `visibility`, with the dot width of least
-    /// prover cost (see [`MlpLayout::new`]).
-    ///
-    /// # Errors
-    /// As [`MlpLayout::new_batch`], and [`SpecError::InvalidVisibility`].
-    pub fn with_visibility(
-        model: QuantizedMlp,
-        batch_size: usize,
-        visibility: VisibilitySettings,
-    ) -> Result<Self, SpecError> {
-        model.validate()?;
-        let mut best: Option<(usize, Self)> = None;
-        for limb_bits in [LIMB_BITS, WIDE_LIMB_BITS] {
-            for width in 1..=MAX_DOT_WIDTH {
-                let layout =
-                    Self::plan_with_limbs(model.clone(), width, batch_size, visibility, limb_bits)?;
-                // Folded outputs are for on-chain batches: keep the generated verifier under
-                // EIP-170 (width 1 always fits, so some plan is always kept).
-                if visibility.outputs == Visibility::Folded
-                    && width > 1
-                    && layout.num_lanes() > MAX_FOLDED_LANES
-                {
-                    continue;
-                }
-                let cost = layout.prover_columns() << crate::min_k(&layout);
-                if best.as_ref().is_none_or(|(best_cost, _)| cost < *best_cost) {
-                    best = Some((cost, layout));
-                }
-            }
-        }
-        Ok(best.map(|(_, layout)| layout).expect("MAX_DOT_WIDTH >= 1"))
-    }
-
     /// Plans the circuit for `model` with `dot_width` multiply-accumulates per row.
     ///
     /// # Errors
@@ -416,6 +398,23 @@ impl MlpLayout {
         visibility: VisibilitySettings,
         limb_bits: u32,
     ) -> Result<Self, SpecError> {
+        Self::plan_packed(model, dot_width, batch_size, visibility, limb_bits, false)
+    }
+
+    /// Plans as [`MlpLayout::plan_with_limbs`]; with `packed` and fixed weights, every layer
+    /// whose [`Strands::widest`] packing has two slots or more is packed (see
+    /// [`crate::chips::strand`]). Witnessed weights are never packed.
+    ///
+    /// # Errors
+    /// As [`MlpLayout::plan_with_limbs`].
+    pub fn plan_packed(
+        model: QuantizedMlp,
+        dot_width: usize,
+        batch_size: usize,
+        visibility: VisibilitySettings,
+        limb_bits: u32,
+        packed: bool,
+    ) -> Result<Self, SpecError> {
         model.validate()?;
         if !(1..=MAX_LIMB_BITS).contains(&limb_bits) {
             return Err(SpecError::InvalidLimbBits(limb_bits));
@@ -452,7 +451,14 @@ impl MlpLayout {
                 signed_schedule_of(bits, limb_bits)
             }
         };
+        let strands = (model.layers.iter())
+            .map(|layer| match packed && !witnessed {
+                true => Strands::widest(layer, model.params),
+                false => Strands::UNPACKED,
+            })
+            .collect();
         let mut layout = Self {
+            strands,
             limb_bits,
             schedule,
             visibility,
@@ -529,8 +535,18 @@ impl MlpLayout {
         let width = self.dot_width;
         let mut placements = Vec::with_capacity(self.batch_size * layer.output_size());
         let item_inputs = layer.input_size();
+        let strands = self.strands[layer_index];
         for item in 0..self.batch_size {
             let sources = &sources[item * item_inputs..(item + 1) * item_inputs];
+            if strands.is_packed() {
+                for group in (0..layer.output_size())
+                    .collect::<Vec<_>>()
+                    .chunks(strands.slots)
+                {
+                    self.plan_group(&layer, strands, group, sources, &mut placements);
+                }
+                continue;
+            }
             for (j, (weights, &bias)) in layer.weights.iter().zip(&layer.biases).enumerate() {
                 let bias_row = witnessed.then(|| {
                     self.dot_rows.push(None);
@@ -548,6 +564,7 @@ impl MlpLayout {
                             0
                         },
                         chain: chunk_index > 0 || witnessed,
+                        packed: None,
                     };
                     let mut row_sources = vec![None; width];
                     let mut row_weights = vec![None; width];
@@ -563,34 +580,47 @@ impl MlpLayout {
                     self.dot_sources.push(row_sources);
                     self.weight_sources.push(row_weights);
                 }
-                let block_start = self.push_block(BlockKind::Rescale);
                 let dot_rows = self.dot_rows.len() - dot_start;
-                let (output_row, leaky) = match layer.activation {
-                    Activation::Identity => (block_start + self.schedule.remainder_rows, None),
-                    Activation::Relu => {
-                        let row = self.range_len;
-                        self.relu_rows.push(row);
-                        self.range_len += 1;
-                        (row, None)
-                    }
-                    Activation::LeakyRelu { alpha } => {
-                        let placement = self.plan_leaky(alpha, block_start);
-                        let output = placement.output;
-                        self.leaky.push(placement);
-                        (output, Some(self.leaky.len() - 1))
-                    }
-                };
-                placements.push(NeuronPlacement {
-                    dot_start,
-                    dot_rows,
-                    bias_row,
-                    block_start,
-                    output: CellRef::z(output_row),
-                    leaky,
-                });
+                let mut placement = self.plan_rescale(layer.activation, dot_start, dot_rows);
+                placement.bias_row = bias_row;
+                placements.push(placement);
             }
         }
         placements
+    }
+
+    /// A neuron's rescale block and activation, after its chain.
+    fn plan_rescale(
+        &mut self,
+        activation: Activation,
+        dot_start: usize,
+        dot_rows: usize,
+    ) -> NeuronPlacement {
+        let block_start = self.push_block(BlockKind::Rescale);
+        let (output_row, leaky) = match activation {
+            Activation::Identity => (block_start + self.schedule.remainder_rows, None),
+            Activation::Relu => {
+                let row = self.range_len;
+                self.relu_rows.push(row);
+                self.range_len += 1;
+                (row, None)
+            }
+            Activation::LeakyRelu { alpha } => {
+                let placement = self.plan_leaky(alpha, block_start);
+                let output = placement.output;
+                self.leaky.push(placement);
+                (output, Some(self.leaky.len() - 1))
+            }
+        };
+        NeuronPlacement {
+            dot_start,
+            dot_rows,
+            bias_row: None,
+            block_start,
+            output: CellRef::z(output_row),
+            leaky,
+            strand: 0,
+        }
     }
 
     /// Dot rows computing `sum_i w_i z[row_i]` (no bias), `dot_width` terms a row.
@@ -602,6 +632,7 @@ impl MlpLayout {
                 weights: vec![0; width],
                 bias: 0,
                 chain: chunk_index > 0,
+                packed: None,
             };
             let mut sources = vec![None; width];
             for (slot, &(weight, source)) in chunk.iter().enumerate() {

@@ -12,6 +12,8 @@
 //!   (Poseidon over BN254, width 3, 8 full and 57 partial rounds), for the visibility modes
 //!   of [`spec::Visibility`];
 //! - [`chips::horner`]: folded outputs, packed words evaluated at the binding as a polynomial;
+//! - [`chips::strand`]: packed fixed weights, `P` neurons per dot chain, unpacked into their
+//!   rescale blocks (the planner's choice where it pays);
 //! - [`layout`] plans every cell, [`witness`] computes them, [`circuit`] assigns them.
 //!
 //! No value can wrap around the field: every input and activation is range-checked to at most

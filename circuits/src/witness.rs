@@ -17,7 +17,7 @@ use crate::chips::{
     range::{decomposition_fits, running_sum},
 };
 use crate::field::i128_to_field;
-use crate::layout::{BlockKind, CellRef, Lane, MlpLayout, PackSegment, Part};
+use crate::layout::{BlockKind, CellRef, Lane, MlpLayout, NeuronPlacement, PackSegment, Part};
 use crate::spec::Activation;
 use crate::spec::{Visibility, VisibilitySettings};
 
@@ -141,11 +141,14 @@ impl MlpWitness {
         let rescale = layout.block_schedule(BlockKind::Rescale);
         let q_offset = layout.schedule.remainder_rows;
         let mut activations: Vec<i128> = input.iter().map(|&v| v.into()).collect();
+        // Accumulators of packed chains: field elements beyond i128.
+        let mut packed_acc: Vec<(usize, Fr)> = Vec::new();
         for (layer_index, (layer, placements)) in
             model.layers.iter().zip(&layout.neurons).enumerate()
         {
             // Collected per neuron first, so that the error reported is the lowest-index one.
             let (inputs, outputs) = (layer.input_size(), layer.output_size());
+            let packed = layout.strands[layer_index].is_packed();
             let computed: Vec<Result<NeuronValues, WitnessError>> = (0..placements.len())
                 .into_par_iter()
                 .map(|neuron| {
@@ -162,6 +165,10 @@ impl MlpWitness {
                             .map(|(&w, &x)| i128::from(w) * x)
                             .sum::<i128>();
                         chain.push(running);
+                    }
+                    if packed {
+                        // The shared chain is filled once the group's blocks are in `z`.
+                        chain.clear();
                     }
                     let sums = running_sum(running, rescale);
                     let q = sums[q_offset];
@@ -209,6 +216,10 @@ impl MlpWitness {
                 z[placement.output.row] = y;
                 activations.push(y);
             }
+            if packed {
+                let leaders = placements.iter().filter(|p| p.strand == 0);
+                packed_acc.extend(leaders.flat_map(|p| packed_chain(layout, p, &z)));
+            }
         }
 
         let len = layout.advice_len();
@@ -235,6 +246,9 @@ impl MlpWitness {
             };
         }
         columns[Lane::Z.index()][layout.binding_row] = binding;
+        for (row, value) in packed_acc {
+            columns[Lane::Acc.index()][row] = value;
+        }
         fill_hashes(layout, &z, &mut columns);
         let words = fill_fold_packing(layout, &z, &mut columns);
         let outputs = activations
@@ -351,6 +365,31 @@ impl MlpWitness {
         }
         instance
     }
+}
+
+/// The accumulators of the packed chain of `leader` (slot 0 of its group), row by row, from
+/// the chain's fixed values and the range-lane cells it reads (inputs and the other slots'
+/// `z0`, all already in `z`): `acc = chain * acc_prev + bias + sum_i w_i x_i` in the field.
+fn packed_chain(layout: &MlpLayout, leader: &NeuronPlacement, z: &[i128]) -> Vec<(usize, Fr)> {
+    let mut running = Fr::ZERO;
+    (leader.dot_start..leader.dot_start + leader.dot_rows)
+        .map(|row| {
+            let dot = layout.dot_rows[row]
+                .as_ref()
+                .expect("a chain row has the gate");
+            let (weights, bias) = dot.field_values();
+            if !dot.chain {
+                running = Fr::ZERO;
+            }
+            running += bias;
+            for (weight, source) in weights.iter().zip(&layout.dot_sources[row]) {
+                if let Some(source) = source {
+                    running += *weight * i128_to_field(z[*source]);
+                }
+            }
+            (row, running)
+        })
+        .collect()
 }
 
 /// Range-checks every witnessed weight and bias.

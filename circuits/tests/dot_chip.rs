@@ -48,21 +48,25 @@ impl DotTest {
                 weights: vec![3, -2, 5, 7, -1, 4],
                 bias: 100,
                 chain: false,
+                packed: None,
             },
             DotRow {
                 weights: vec![1, 1, -3, 0, 2, 9],
                 bias: 0,
                 chain: true,
+                packed: None,
             },
             DotRow {
                 weights: vec![6, -8, 0, 0, 0, 0],
                 bias: 0,
                 chain: true,
+                packed: None,
             },
             DotRow {
                 weights: vec![-5, 2, 0, 0, 0, 0],
                 bias: -7,
                 chain: false,
+                packed: None,
             },
         ];
         let x = vec![

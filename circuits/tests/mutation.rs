@@ -31,6 +31,11 @@
 //! cells each by default (1,080 cells, 14,788 mutants) and on every cell with
 //! `ZKMLP_EXHAUSTIVE=1`.
 //!
+//! Three small models with packed fixed weights (`chips::strand`: a short last chain, a batch
+//! of two with 12-bit limbs, a leaky ReLU layer) run exhaustively, with two more wrong values
+//! per cell, `v + 2^S` and `v - 2^S` (`S` the slot width: a carry into or a borrow from the
+//! neighbouring slot): 403 cells, 6,160 mutants, 0 accepted.
+//!
 //! [`constrained_cells`] leaves out dot row 0 and the input slots without a source: no
 //! constraint reads them (the dot gate is off on row 0, the gate on row 1 multiplies its
 //! `acc` by `chain = 0`, and sourceless slots carry weight 0), so any value there is
@@ -54,7 +59,6 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use zkmlp_circuits::{
     chips::{dot::MAX_DOT_WIDTH, LIMB_BITS, WIDE_LIMB_BITS},
-    field::i128_to_field,
     Activation, CellRef, MlpLayout, MlpParams, MlpWitness, QuantizedMlp,
 };
 
@@ -74,10 +78,15 @@ impl std::ops::AddAssign for Counts {
     }
 }
 
-/// The wrong values tried for a cell holding `honest`, without duplicates or `honest` itself.
-fn mutations(honest: Fr, params: MlpParams, rng: &mut ChaCha8Rng) -> Vec<Fr> {
+/// The wrong values tried for a cell holding `honest`, without duplicates or `honest` itself;
+/// `slot_bits` are the slot widths `S` of packed layers, each adding `v + 2^S` and `v - 2^S`
+/// (a carry into, or a borrow from, the neighbouring slot).
+fn mutations(honest: Fr, params: MlpParams, slot_bits: &[u32], rng: &mut ChaCha8Rng) -> Vec<Fr> {
     let (s, b) = (params.scale_bits, params.activation_bits);
-    let pow = |e: u32| i128_to_field(1i128 << e);
+    let pow = |e: u32| Fr::from(2).pow_vartime([u64::from(e)]);
+    let shifts = slot_bits
+        .iter()
+        .flat_map(|&bits| [honest + pow(bits), honest - pow(bits)]);
     let candidates = [
         honest + Fr::ONE,
         honest - Fr::ONE,
@@ -94,8 +103,10 @@ fn mutations(honest: Fr, params: MlpParams, rng: &mut ChaCha8Rng) -> Vec<Fr> {
         pow(8),
         pow(WIDE_LIMB_BITS),
         Fr::random(&mut *rng),
-    ];
-    let mut values: Vec<Fr> = Vec::with_capacity(candidates.len());
+    ]
+    .into_iter()
+    .chain(shifts);
+    let mut values: Vec<Fr> = Vec::new();
     for value in candidates {
         if value != honest && !values.contains(&value) {
             values.push(value);
@@ -139,10 +150,14 @@ fn run_harness(
     }
     let binding_cell = CellRef::z(layout.binding_row);
     let honest_instance = honest.instance();
+    let slot_bits: Vec<u32> = (layout.strands.iter())
+        .filter(|s| s.is_packed())
+        .map(|s| s.slot_bits)
+        .collect();
     let mutants: Vec<(CellRef, Fr)> = cells
         .iter()
         .flat_map(|&cell| {
-            mutations(honest.get(cell), layout.model.params, &mut rng)
+            mutations(honest.get(cell), layout.model.params, &slot_bits, &mut rng)
                 .into_iter()
                 .map(move |value| (cell, value))
         })
@@ -328,6 +343,60 @@ fn every_mutant_of_a_small_model_is_rejected() {
     assert_eq!(total.accepted, 0);
 }
 
+/// Small models with their fixed weights packed (`chips::strand`): one with a short last
+/// chain, a batch of two with 12-bit limbs, and one with a leaky ReLU.
+fn packed_models() -> Vec<(&'static str, Arc<MlpLayout>, MlpWitness)> {
+    let plan = |model: QuantizedMlp, width: usize, batch: usize, limbs: u32, seed: u64| {
+        let mut input = random_input(&model, seed);
+        if batch == 2 {
+            input.extend(random_input(&model, seed + 1));
+        }
+        let visibility = zkmlp_circuits::VisibilitySettings::default();
+        let layout = MlpLayout::plan_packed(model, width, batch, visibility, limbs, true)
+            .expect("valid model");
+        assert!(layout.strands[0].is_packed());
+        let layout = Arc::new(layout);
+        let witness = MlpWitness::generate(&layout, &input, binding()).expect("honest witness");
+        assert_eq!(mock(&layout, witness.clone()), Ok(()), "the honest witness");
+        (layout, witness)
+    };
+    let mut leaky = random_model(&[3, 5, 2], MlpParams::default(), 19);
+    leaky.layers[0].activation = Activation::LeakyRelu { alpha: 410 };
+    let (a, wa) = plan(
+        random_model(&[5, 9, 2], MlpParams::default(), 17),
+        4,
+        1,
+        LIMB_BITS,
+        17,
+    );
+    let (b, wb) = plan(
+        random_model(&[3, 4, 2], MlpParams::default(), 18),
+        2,
+        2,
+        WIDE_LIMB_BITS,
+        18,
+    );
+    let (c, wc) = plan(leaky, 3, 1, LIMB_BITS, 19);
+    vec![
+        ("5-9-2 packed (P = 7, W = 4)", a, wa),
+        ("3-4-2 packed, a batch of 2, 12-bit limbs (W = 2)", b, wb),
+        ("3-5-2 packed, leaky ReLU (W = 3)", c, wc),
+    ]
+}
+
+#[test]
+fn every_mutant_of_a_packed_model_is_rejected() {
+    let mut total = Counts::default();
+    for (index, (name, layout, witness)) in packed_models().into_iter().enumerate() {
+        total += run_harness(name, &layout, &witness, None, 400 + index as u64);
+    }
+    println!(
+        "mutation, packed models: {} cells, {} mutants, {} accepted",
+        total.cells, total.mutants, total.accepted
+    );
+    assert_eq!(total.accepted, 0);
+}
+
 #[test]
 fn sampled_mutants_of_the_example_shape_are_rejected() {
     let (layout, witness) = example_model();
@@ -350,7 +419,7 @@ fn the_mutation_values_hit_the_bounds() {
     // The list holds the bounds named in the module docs, and never the honest value.
     let params = MlpParams::default();
     let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let values = mutations(Fr::from(5), params, &mut rng);
+    let values = mutations(Fr::from(5), params, &[], &mut rng);
     assert_eq!(values.len(), 14);
     for expected in [
         Fr::from(6),
@@ -373,7 +442,7 @@ fn the_mutation_values_hit_the_bounds() {
     .unwrap();
     assert!(values.contains(&half));
     // Honest zero: `0`, `-0` and `v - 2^s` collapse or coincide with others and are skipped.
-    let values = mutations(Fr::ZERO, params, &mut rng);
+    let values = mutations(Fr::ZERO, params, &[], &mut rng);
     assert!(!values.contains(&Fr::ZERO));
 }
 

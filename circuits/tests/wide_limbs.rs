@@ -173,10 +173,15 @@ fn the_planner_takes_wide_limbs_only_where_they_shrink_the_circuit() {
     // One inference: 8-bit limbs (the wide table alone would need 2^13 rows).
     let single = MlpLayout::new(example.clone()).expect("valid");
     assert_eq!((single.limb_bits, min_k(&single)), (LIMB_BITS, 9));
-    // A dot-lane-bound circuit: the range lane is not the longest, so nothing to gain.
-    let dense =
-        MlpLayout::new(random_model(&[32, 256, 256, 1], MlpParams::default(), 2)).expect("valid");
+    // A dot-lane-bound circuit: the range lane is not the longest, so nothing to gain
+    // (unpacked: k = 14; the planner packs its weights, `chips::strand`, to k = 12, where
+    // the 6,147-row wide table would not even fit).
+    let dense_model = random_model(&[32, 256, 256, 1], MlpParams::default(), 2);
+    let unpacked = VisibilitySettings::default();
+    let dense = MlpLayout::with_packing(dense_model.clone(), 1, unpacked, false).expect("valid");
     assert_eq!((dense.limb_bits, min_k(&dense)), (LIMB_BITS, 14));
+    let packed = MlpLayout::new(dense_model).expect("valid");
+    assert_eq!((packed.limb_bits, min_k(&packed)), (LIMB_BITS, 12));
     // 256 inferences: 67,073 range rows at 8 bits (k = 17), 48,129 at 12 bits (k = 16).
     assert_eq!(best_k(&example, 256, LIMB_BITS), 17);
     assert_eq!(best_k(&example, 256, WIDE_LIMB_BITS), 16);

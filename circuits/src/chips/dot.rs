@@ -62,6 +62,36 @@ pub struct DotRow {
     pub bias: i64,
     /// Whether this row continues the chain above it.
     pub chain: bool,
+    /// A packed row (see [`super::strand`]): its weights and bias as field elements, which
+    /// replace `weights` and `bias` (both zero then). `None` for every row of an unpacked
+    /// circuit.
+    pub packed: Option<PackedRow>,
+}
+
+/// The fixed values of a packed dot-product row, each `sum_p c_p 2^(pS)` for the slot
+/// coefficients `c_p` of the row's neurons (see [`super::strand`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackedRow {
+    /// One packed weight per input column.
+    pub weights: Vec<Fr>,
+    /// The packed bias (nonzero only on a chain's first row).
+    pub bias: Fr,
+}
+
+impl DotRow {
+    /// The row's weights and bias as the field elements the fixed columns hold.
+    pub fn field_values(&self) -> (Vec<Fr>, Fr) {
+        match &self.packed {
+            Some(packed) => (packed.weights.clone(), packed.bias),
+            None => (
+                self.weights
+                    .iter()
+                    .map(|&w| i128_to_field(w.into()))
+                    .collect(),
+                i128_to_field(self.bias.into()),
+            ),
+        }
+    }
 }
 
 /// What the dot-product chip offers.
@@ -157,10 +187,11 @@ impl DotInstructions for DotChip {
     ) -> Result<(), Error> {
         let config = &self.config;
         config.selector.enable(region, row)?;
-        for (column, &weight) in config.weights.iter().zip(&dot.weights) {
-            region.assign_fixed(*column, row, i128_to_field(weight.into()));
+        let (weights, bias) = dot.field_values();
+        for (column, weight) in config.weights.iter().zip(weights) {
+            region.assign_fixed(*column, row, weight);
         }
-        region.assign_fixed(config.bias, row, i128_to_field(dot.bias.into()));
+        region.assign_fixed(config.bias, row, bias);
         region.assign_fixed(
             config.chain,
             row,

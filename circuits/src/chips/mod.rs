@@ -7,7 +7,8 @@
 //! - [`leaky`]: leaky ReLU assembled from the dot, rescale and ReLU gates;
 //! - [`pack`]: bounded values packed several to a field element, for hashing;
 //! - [`poseidon`]: the Poseidon permutation and sponge, for hashed inputs, weights or outputs;
-//! - [`horner`]: packed words folded into one element at the binding, for folded outputs.
+//! - [`horner`]: packed words folded into one element at the binding, for folded outputs;
+//! - [`strand`]: packed ("stranded") fixed weights, one dot chain for several neurons.
 
 pub mod dot;
 pub mod horner;
@@ -16,6 +17,7 @@ pub mod pack;
 pub mod poseidon;
 pub mod range;
 pub mod rescale;
+pub mod strand;
 
 /// Bits per full limb of the range check by default; the lookup table holds
 /// `[0, 2^LIMB_BITS)`.

@@ -315,7 +315,15 @@ pub fn constrained_cells(layout: &MlpLayout) -> Vec<CellRef> {
         .chain(layout.relu_rows.iter().map(|row| row + 1))
         .max()
         .unwrap_or(1);
-    let mut cells: Vec<CellRef> = (0..z_end).map(CellRef::z).collect();
+    // A leaky ReLU's frame rows between `d` and the sign hold nothing (see `chips::leaky`).
+    let m = layout.schedule.magnitude_rows;
+    let free: std::collections::HashSet<usize> = (layout.leaky.iter())
+        .flat_map(|p| p.frame + 1..p.frame + m)
+        .collect();
+    let mut cells: Vec<CellRef> = (0..z_end)
+        .filter(|row| !free.contains(row))
+        .map(CellRef::z)
+        .collect();
     for (row, sources) in layout.dot_sources.iter().enumerate().skip(1) {
         let bias_row = layout
             .neurons

@@ -1,0 +1,69 @@
+//! Planning of packed chains (see [`crate::chips::strand`]): one dot-product chain for the
+//! `P` neurons of a group, unpacked into their existing rescale blocks.
+
+use ff::Field;
+use halo2_proofs::halo2curves::bn256::Fr;
+
+use super::{MlpLayout, NeuronPlacement};
+use crate::chips::{
+    dot::{DotRow, PackedRow},
+    strand::Strands,
+};
+use crate::spec::QuantizedLayer;
+
+impl MlpLayout {
+    /// One packed chain for the neurons `group` of `layer` (see [`crate::chips::strand`]):
+    /// the inputs with packed weights, then the unpacking terms `-2^(pS) z0_p` for
+    /// `p = 1..P-1`, then each neuron's rescale block and activation.
+    pub(super) fn plan_group(
+        &mut self,
+        layer: &QuantizedLayer,
+        strands: Strands,
+        group: &[usize],
+        sources: &[usize],
+        placements: &mut Vec<NeuronPlacement>,
+    ) {
+        let width = self.dot_width;
+        let inputs = layer.input_size();
+        // (packed weight, source row); the unpacking terms' sources are set below.
+        let mut terms: Vec<(Fr, Option<usize>)> = (0..inputs)
+            .map(|i| {
+                let weights = group.iter().map(|&j| i128::from(layer.weights[j][i]));
+                (strands.shifted(weights), Some(sources[i]))
+            })
+            .collect();
+        terms.extend((1..group.len()).map(|p| (strands.unpack_weight(p), None)));
+        let bias = strands.shifted(group.iter().map(|&j| i128::from(layer.biases[j])));
+        let dot_start = self.dot_rows.len();
+        for (chunk_index, chunk) in terms.chunks(width).enumerate() {
+            let mut weights = vec![Fr::ZERO; width];
+            let mut row_sources = vec![None; width];
+            for (slot, &(weight, source)) in chunk.iter().enumerate() {
+                weights[slot] = weight;
+                row_sources[slot] = source;
+            }
+            self.dot_rows.push(Some(DotRow {
+                weights: vec![0; width],
+                bias: 0,
+                chain: chunk_index > 0,
+                packed: Some(PackedRow {
+                    weights,
+                    bias: if chunk_index == 0 { bias } else { Fr::ZERO },
+                }),
+            }));
+            self.dot_sources.push(row_sources);
+            self.weight_sources.push(vec![None; width]);
+        }
+        let dot_rows = self.dot_rows.len() - dot_start;
+        for p in 0..group.len() {
+            let mut placement = self.plan_rescale(layer.activation, dot_start, dot_rows);
+            placement.strand = p;
+            if p > 0 {
+                let term = inputs + p - 1;
+                self.dot_sources[dot_start + term / width][term % width] =
+                    Some(placement.block_start);
+            }
+            placements.push(placement);
+        }
+    }
+}
