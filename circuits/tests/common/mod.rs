@@ -302,8 +302,8 @@ pub fn x_cell(layout: &MlpLayout, l: usize, j: usize, i: usize) -> CellRef {
     }
 }
 
-/// Every advice cell the circuit assigns and constrains: the range lane, the accumulators,
-/// and the input slots that have a source (slots without one carry weight 0 and are free).
+/// Every advice cell the circuit assigns and constrains: the range lane (but a leaky ReLU
+/// frame's filler rows), the accumulators, and the input slots that have a source (slots without one carry weight 0 and are free).
 /// Dot row 0 is left out: a dot-gate failure there makes halo2-axiom's mock prover panic
 /// while it formats the report (the gate's `acc_prev` query wraps to a poisoned row).
 pub fn constrained_cells(layout: &MlpLayout) -> Vec<CellRef> {
@@ -315,7 +315,16 @@ pub fn constrained_cells(layout: &MlpLayout) -> Vec<CellRef> {
         .chain(layout.relu_rows.iter().map(|row| row + 1))
         .max()
         .unwrap_or(1);
-    let mut cells: Vec<CellRef> = (0..z_end).map(CellRef::z).collect();
+    // A leaky ReLU's frame holds d, then n_m - 1 rows that nothing reads (no block, no gate:
+    // any value there is harmless), then sign and y'.
+    let m = layout.schedule.magnitude_rows;
+    let fillers: Vec<usize> = (layout.leaky.iter())
+        .flat_map(|p| p.frame + 1..p.frame + m)
+        .collect();
+    let mut cells: Vec<CellRef> = (0..z_end)
+        .filter(|row| !fillers.contains(row))
+        .map(CellRef::z)
+        .collect();
     for (row, sources) in layout.dot_sources.iter().enumerate().skip(1) {
         let bias_row = layout
             .neurons
