@@ -139,10 +139,10 @@ pub fn activation_bounds(model: &QuantizedMlp, input: &[Interval]) -> Vec<Vec<In
     let s = model.params.scale_bits;
     let (half, divisor) = (1i128 << (s - 1), 1i128 << s);
     let rescale = |acc: i128| (acc + half).div_euclid(divisor);
-    // A sigmoid's or tanh's grid value u(q) = rescale(2^g q + T 2^s), and y = F(clamp(u)):
-    // both monotone in q.
+    // A sigmoid's or tanh's grid cell u(q) = floor((2^g q + T 2^s) / 2^s), and
+    // y = F(clamp(u)): both monotone in q.
     let grid = |spec: &SquashSpec, q: i128| {
-        rescale((q << spec.grid_bits) + (i128::from(spec.half_range()) << s))
+        ((q << spec.grid_bits) + (i128::from(spec.half_range()) << s)).div_euclid(divisor)
     };
     let squash = |spec: &SquashSpec, q: i128| {
         let index = grid(spec, q).clamp(0, 2 * i128::from(spec.half_range()) - 1);

@@ -711,7 +711,8 @@ impl MlpLayout {
             }
         };
         let (half, top) = (spec.half_range(), 2 * spec.half_range() - 1);
-        let shift = self.push_affine(1 << spec.grid_bits, half << s, q_row);
+        // p = 2^g q + T 2^s - 2^(s-1): the rescale's rounding offset cancels, u is a floor.
+        let shift = self.push_affine(1 << spec.grid_bits, (half << s) - (1 << (s - 1)), q_row);
         let grid_block = self.push_block(BlockKind::Rescale);
         let low_relu = self.push_relu_row();
         let flip = self.push_affine(-1, top, low_relu);

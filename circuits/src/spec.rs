@@ -8,14 +8,15 @@
 //! q_j   = floor((acc_j + 2^(s-1)) / 2^s)            (rescale, rounding half up)
 //! y_j   = max(q_j, 0)  for ReLU,  q_j  for identity
 //! y_j   = q_j if q_j >= 0, else n_j = floor((alpha * q_j + 2^(s-1)) / 2^s)   for leaky ReLU
-//! y_j   = F(clamp(u_j, 0, 2T - 1)), u_j = floor((2^g q_j + T 2^s + 2^(s-1)) / 2^s)   for sigmoid, tanh
+//! y_j   = F(clamp(u_j, 0, 2T - 1)), u_j = floor((2^g q_j + T 2^s) / 2^s)   for sigmoid, tanh
 //! ```
 //!
 //! with every input feature, every `q_j` and every `n_j` required to lie in
 //! `[-2^(b-1), 2^(b-1))`, where `s = scale_bits` and `b = activation_bits`; a leaky ReLU's slope
 //! `alpha` is an integer at scale `2^s` (the real slope rounded to `s` fractional bits), fixed in
-//! the verifying key like the weights. Sigmoid and tanh round `q` to a grid of `2^-g`, clamp it
-//! to `[-bound, bound)` and read a table `F` of the function at scale `2^s` (see [`squash`]);
+//! the verifying key like the weights. Sigmoid and tanh put `q` in a cell of a grid of `2^-g`,
+//! clamp it to `[-bound, bound)` and read a table `F` of the function at the cell's middle, at
+//! scale `2^s` (see [`squash`]);
 //! `u_j` must lie in the same range.
 
 use std::fmt;

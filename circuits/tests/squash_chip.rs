@@ -41,13 +41,13 @@ fn unary(function: Squash) -> QuantizedMlp {
 fn expected(spec: SquashSpec, q: i128) -> i128 {
     let (s, g) = (PARAMS.scale_bits, spec.grid_bits);
     let t_half = i128::from(spec.half_range());
-    // u = round(q 2^g / 2^s) + T, rounding half up.
-    let u = ((q << g) + (1 << (s - 1))).div_euclid(1 << s) + t_half;
+    // u = floor(q 2^g / 2^s) + T: the cell of x.
+    let u = (q << g).div_euclid(1 << s) + t_half;
     let l = u.clamp(0, 2 * t_half - 1);
     spec.value(s, l as i64).into()
 }
 
-/// Inputs around both clamp boundaries, ties of the grid and zero.
+/// Inputs around both clamp boundaries, the cells' edges and middles, and zero.
 fn boundary_inputs(spec: SquashSpec) -> Vec<i64> {
     let step = 1i64 << (PARAMS.scale_bits - spec.grid_bits);
     let t = spec.half_range();
@@ -62,7 +62,7 @@ fn boundary_inputs(spec: SquashSpec) -> Vec<i64> {
 }
 
 #[test]
-fn clamp_boundaries_and_ties_match_the_spec() {
+fn clamp_boundaries_and_cell_edges_match_the_spec() {
     for function in [Squash::Sigmoid, Squash::Tanh] {
         let model = unary(function);
         let Activation::Squash(spec) = model.layers[0].activation else {
@@ -78,21 +78,24 @@ fn clamp_boundaries_and_ties_match_the_spec() {
                 "{function:?} x = {x}"
             );
         }
-        // Saturation at both ends, and f(0).
+        // Saturation at both ends, and the sign of x kept exactly (cells end and start at 0).
         let one = 1i64 << PARAMS.scale_bits;
         let (low, high) = (
             witness.outputs[0],
             witness.outputs[witness.outputs.len() - 3],
         );
-        match function {
+        let middle = match function {
             Squash::Sigmoid => {
                 assert!(low <= 2 && high >= one - 2, "{low} {high}");
-                assert!(witness.outputs.contains(&(one / 2)));
+                one / 2
             }
             Squash::Tanh => {
                 assert!(low <= -one + 3 && high >= one - 3, "{low} {high}");
-                assert!(witness.outputs.contains(&0));
+                0
             }
+        };
+        for (x, &y) in inputs.iter().zip(&witness.outputs) {
+            assert_eq!(y > middle, *x >= 0, "{function:?} x = {x}: y = {y}");
         }
         assert_eq!(mock(&layout, witness), Ok(()), "{function:?}");
     }

@@ -77,11 +77,11 @@ pub fn reference_forward(model: &QuantizedMlp, input: &[i64]) -> Result<Vec<i64>
                         n
                     }
                 }
-                // u = floor((2^g q + T 2^s + 2^(s-1)) / 2^s), bounded; y = F(clamp(u, 0, 2T-1)).
+                // u = floor((2^g q + T 2^s) / 2^s), bounded; y = F(clamp(u, 0, 2T-1)).
                 QActivation::Squash(spec) => {
                     let t_half = i128::from(spec.half_range());
                     let shifted = (q << spec.grid_bits) + t_half * divisor;
-                    let u = (shifted + half).div_euclid(divisor);
+                    let u = shifted.div_euclid(divisor);
                     if !(min..=max).contains(&u) {
                         return Err(QuantizeError::ActivationOutOfRange {
                             layer: layer_index,

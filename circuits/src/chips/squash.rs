@@ -4,9 +4,10 @@
 //! With `q` the neuron's rescaled value (in its rescale block), `g`, `T = bound 2^g` and
 //! `M = 2T - 1`:
 //!
-//! 1. a dot row `p = 2^g q + T 2^s` (constants fixed in the verifying key);
-//! 2. a rescale block on `p`: `p + 2^(s-1) = u 2^s + r`, `0 <= r < 2^s`, `u` bounded to `b`
-//!    signed bits with its sign bit, then a ReLU row `a = max(u, 0)`;
+//! 1. a dot row `p = 2^g q + T 2^s - 2^(s-1)` (constants fixed in the verifying key);
+//! 2. a rescale block on `p`: `p + 2^(s-1) = u 2^s + r`, `0 <= r < 2^s` (so
+//!    `u = floor((2^g q + T 2^s) / 2^s)`, the spec's), `u` bounded to `b` signed bits with its
+//!    sign bit, then a ReLU row `a = max(u, 0)`;
 //! 3. a dot row `w = M - a`, a signed block bounding `w` to `b` bits, a ReLU row
 //!    `a' = max(w, 0)`, and a dot row `l = M - a'`. So `l = min(max(u, 0), M)`: the clamp,
 //!    proven with sign bits of range-checked values, nothing wraps;
@@ -75,7 +76,7 @@ pub struct SquashPlacement {
     pub spec: SquashSpec,
     /// The table's tag.
     pub tag: u64,
-    /// `p = 2^g q + T 2^s`.
+    /// `p = 2^g q + T 2^s - 2^(s-1)`.
     pub shift: AffineRow,
     /// Start of the rescale block of `p` (`u` at `+ n_r`).
     pub grid_block: usize,

@@ -3,10 +3,17 @@
 //! With `q` the neuron's rescaled value (scale `2^s`), `g = grid_bits` and `T = bound * 2^g`:
 //!
 //! ```text
-//! u = floor((2^g q + T 2^s + 2^(s-1)) / 2^s)   (= t + T, t = x on the grid 2^-g, rounded half up)
-//! l = clamp(u, 0, 2T - 1)                       (x clamped to [-bound, bound - 2^-g])
-//! y = F(l) = round(2^s f((l - T) / 2^g))        (half away from zero; f = sigmoid or tanh)
+//! u = floor((2^g q + T 2^s) / 2^s)             (= t + T: x lies in the grid cell [t, t + 1) 2^-g)
+//! l = clamp(u, 0, 2T - 1)                       (x clamped to [-bound, bound))
+//! y = F(l) = round(2^s f((l - T + 1/2) / 2^g))  (half away from zero; f = sigmoid or tanh)
 //! ```
+//!
+//! `F` is the function at the middle of each cell: the error from the grid is at most half a
+//! cell times the slope (`2^-(g+1) / 4` for sigmoid, `2^-(g+1)` for tanh), and the sign of `x`
+//! is kept exactly (cell `T - 1` ends at 0, cell `T` starts there): `y > 2^(s-1)` (sigmoid) or
+//! `y > 0` (tanh) exactly when `x >= 0` when `s >= g + 3` (sigmoid) or `s >= g + 1` (tanh),
+//! as the default grids ([`SquashSpec::new`]) are (for sigmoid, at `s >= 3`): a classifier's
+//! class does not depend on the grid.
 //!
 //! `u` must lie in `[-2^(b-1), 2^(b-1))` (it is a rescaled value like `q`); `y` always does
 //! (validation requires `b >= s + 2`). The table `F` is computed with IEEE-754 additions,
@@ -68,7 +75,7 @@ pub const MAX_SQUASH_TABLE_BITS: u32 = 12;
 pub struct SquashSpec {
     /// The function.
     pub function: Squash,
-    /// Fractional bits `g` of the grid the input is rounded to (`g <= s`).
+    /// Fractional bits `g` of the grid the input falls on (`g <= s`).
     pub grid_bits: u32,
     /// The input is clamped to `[-bound, bound - 2^-g]` (in real units).
     pub bound: u32,
@@ -76,7 +83,8 @@ pub struct SquashSpec {
 
 impl SquashSpec {
     /// The default grid of `function` at scale `2^scale_bits` ([`SIGMOID_GRID`],
-    /// [`TANH_GRID`]), the grid made no finer than the scale itself.
+    /// [`TANH_GRID`]), made coarser at small scales so that the table keeps the sign of `x`
+    /// (`g <= s - 3` for sigmoid, `g <= s - 1` for tanh; see the module docs).
     pub fn new(function: Squash, scale_bits: u32) -> Self {
         let (grid_bits, bound) = match function {
             Squash::Sigmoid => SIGMOID_GRID,
@@ -84,7 +92,10 @@ impl SquashSpec {
         };
         Self {
             function,
-            grid_bits: grid_bits.min(scale_bits),
+            grid_bits: grid_bits.min(scale_bits.saturating_sub(match function {
+                Squash::Sigmoid => 3,
+                Squash::Tanh => 1,
+            })),
             bound,
         }
     }
@@ -115,10 +126,10 @@ impl SquashSpec {
         }
     }
 
-    /// `F(l) = round(2^s f((l - T) / 2^g))` for a table index `l` in `[0, 2T)`.
+    /// `F(l) = round(2^s f((l - T + 1/2) / 2^g))` for a table index `l` in `[0, 2T)`.
     pub fn value(&self, scale_bits: u32, index: i64) -> i64 {
-        // Exact: |l - T| < 2^13, and dividing by a power of two is exact.
-        let x = (index - self.half_range()) as f64 / (1u64 << self.grid_bits) as f64;
+        // Exact: |2 (l - T) + 1| < 2^14, and dividing by a power of two is exact.
+        let x = (2 * (index - self.half_range()) + 1) as f64 / (2u64 << self.grid_bits) as f64;
         let scaled = self.function.eval(x) * (1u64 << scale_bits) as f64;
         scaled.round() as i64
     }
@@ -146,7 +157,7 @@ impl SquashSpec {
     ) -> Option<(i128, i64, i64)> {
         let t_half = i128::from(self.half_range());
         let shifted = (q << self.grid_bits) + (t_half << scale_bits);
-        let u = (shifted + (1i128 << (scale_bits - 1))).div_euclid(1i128 << scale_bits);
+        let u = shifted.div_euclid(1i128 << scale_bits);
         let limit = 1i128 << (activation_bits - 1);
         if !(-limit..limit).contains(&u) {
             return None;
@@ -217,7 +228,8 @@ mod tests {
                 let table = spec.table(s);
                 assert_eq!(table.len(), spec.table_len());
                 for (l, &y) in table.iter().enumerate() {
-                    let x = (l as f64 - spec.half_range() as f64) / f64::from(1 << spec.grid_bits);
+                    let x = (l as f64 - spec.half_range() as f64 + 0.5)
+                        / f64::from(1 << spec.grid_bits);
                     let exact = match function {
                         Squash::Sigmoid => 1.0 / (1.0 + (-x).exp()),
                         Squash::Tanh => x.tanh(),
@@ -238,26 +250,50 @@ mod tests {
     }
 
     #[test]
-    fn apply_rounds_clamps_and_looks_up() {
-        // s = 8, sigmoid grid g = 6, T = 512: u = floor((64 q + 512 * 256 + 128) / 256).
-        let spec = SquashSpec::new(Squash::Sigmoid, 8);
+    fn apply_floors_clamps_and_looks_up() {
+        // s = 12, sigmoid grid g = 6, T = 512: u = floor(64 q / 4096) + 512 = floor(q / 64) + 512.
+        let spec = SquashSpec::new(Squash::Sigmoid, 12);
         assert_eq!((spec.grid_bits, spec.half_range()), (6, 512));
-        assert_eq!(spec.apply(0, 8, 16), Some((512, 512, 128)));
-        // q = 2 -> 64 * 2 + 128 = 256 -> u = 513 (x = 0.5 / 64 rounded up to one grid step).
-        assert_eq!(spec.apply(2, 8, 16).unwrap().0, 513);
-        assert_eq!(spec.apply(1, 8, 16).unwrap().0, 512);
-        assert_eq!(spec.apply(-2, 8, 16).unwrap().0, 512, "half rounds up");
-        assert_eq!(spec.apply(-3, 8, 16).unwrap().0, 511);
+        // x = 0 is in cell [0, 1/64): F there is 4096 sigmoid(1/128) = 2055.9996 -> 2056.
+        assert_eq!(spec.apply(0, 12, 16), Some((512, 512, 2056)));
+        assert_eq!(spec.apply(63, 12, 16).unwrap().0, 512);
+        assert_eq!(spec.apply(64, 12, 16).unwrap().0, 513);
+        // Any x < 0 falls below: 4096 sigmoid(-1/128) = 2040.0004 -> 2040.
+        assert_eq!(spec.apply(-1, 12, 16), Some((511, 511, 2040)));
+        assert_eq!(spec.apply(-64, 12, 16).unwrap().0, 511);
+        assert_eq!(spec.apply(-65, 12, 16).unwrap().0, 510);
         // Clamped both ways: x = +-100.
-        let (u, l, y) = spec.apply(100 * 256, 8, 16).unwrap();
-        assert_eq!((u, l, y), (512 + 6400, 1023, 256));
-        let (u, l, y) = spec.apply(-100 * 256, 8, 16).unwrap();
-        assert_eq!((u, l, y), (512 - 6400, 0, 0));
-        // u out of the 12-bit range.
-        assert_eq!(spec.apply(100 * 256, 8, 12), None);
-        assert_eq!(spec.encode(8, 3, 5), 3 + (5 << 10));
-        let tanh = SquashSpec::new(Squash::Tanh, 8);
-        assert_eq!(tanh.encode(8, 3, -256), 3);
+        let (u, l, y) = spec.apply(100 << 12, 12, 16).unwrap();
+        assert_eq!((u, l), (512 + 6400, 1023));
+        assert_eq!(y, spec.value(12, 1023));
+        assert!(y >= 4094);
+        let (u, l, y) = spec.apply(-100 << 12, 12, 16).unwrap();
+        assert_eq!((u, l, y), (512 - 6400, 0, spec.value(12, 0)));
+        assert!(y <= 2);
+        // u out of the 13-bit range.
+        assert_eq!(spec.apply(100 << 12, 12, 13), None);
+        assert_eq!(spec.encode(12, 3, 5), 3 + (5 << 10));
+        let tanh = SquashSpec::new(Squash::Tanh, 12);
+        assert_eq!(tanh.encode(12, 3, -4096), 3);
+    }
+
+    #[test]
+    fn the_default_grids_keep_the_sign_at_every_scale() {
+        for s in 1..=24 {
+            for (function, middle) in [(Squash::Sigmoid, 1i64 << (s - 1)), (Squash::Tanh, 0)] {
+                // At s < 3 a sigmoid's outputs (0, 1/2, 1 at 2^-2) cannot keep it.
+                let spec = SquashSpec::new(function, s);
+                if function == Squash::Sigmoid && s < 3 {
+                    continue;
+                }
+                let t = spec.half_range();
+                let (below, above) = (spec.value(s, t - 1), spec.value(s, t));
+                assert!(
+                    below < middle && above > middle,
+                    "{function:?} s = {s}: {below} {above}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -270,6 +306,7 @@ mod tests {
         assert!(big.check(12, 24).is_err());
         let zero = SquashSpec { bound: 0, ..spec };
         assert!(zero.check(12, 24).is_err());
-        assert_eq!(SquashSpec::new(Squash::Tanh, 3).grid_bits, 3);
+        assert_eq!(SquashSpec::new(Squash::Tanh, 3).grid_bits, 2);
+        assert_eq!(SquashSpec::new(Squash::Sigmoid, 5).grid_bits, 2);
     }
 }
