@@ -184,14 +184,14 @@ fn compile(
             ..CalibrationOptions::default()
         };
         let calibrated =
-            calibrate(&model, data, &options).map_err(|e| CliError::usage(e.to_string()))?;
+            calibrate(model, data, &options).map_err(|e| CliError::usage(e.to_string()))?;
         println!("{calibrated}");
         let compiled = CompiledModel::from_calibration(&calibrated).map_err(library_error)?;
         return write_compiled(model_path, output, compiled, visibility, overwrite);
     }
-    let quantized = quantize(&model, params).map_err(|e| CliError::usage(e.to_string()))?;
+    let quantized = quantize(model, params).map_err(|e| CliError::usage(e.to_string()))?;
     if let (Some(path), Some(data)) = (&calibration.calibration, data) {
-        let report = quantization_report(&model, &quantized, &data)
+        let report = quantization_report(model, &quantized, &data)
             .map_err(|e| CliError::usage(e.to_string()))?;
         println!("quantization report ({}):\n{report}", path.display());
         if report.overflow_count > 0 {
