@@ -6,11 +6,13 @@
 //!    of buyer and seller, wallet age, ...), 30% of them wash trades.
 //! 2. A classifier trained in Rust ([`zkmlp::train::train_classifier`]: ReLU hidden layers,
 //!    sigmoid output, logistic loss), its standardization folded into the first layer.
-//! 3. The circuit proves the *logit* (the sigmoid is monotone: `p > 0.5` exactly when the
-//!    logit is above 0, so the verdict is read from the public logit; see
-//!    [`zkmlp::model::Mlp::split_output_squash`]). One wash and one genuine sale are proven,
-//!    each bound to its NFT, and verified natively, then on an in-process EVM when solc-js is
-//!    installed (`npm ci`).
+//! 3. The circuit proves `p(wash)`, the sigmoid included (a table lookup on a grid of
+//!    `2^-6`, see `zkmlp_circuits::chips::squash`). One wash and one genuine sale are proven,
+//!    each bound to its sale (`evm::sale_binding`), and verified natively.
+//! 4. On an in-process EVM, when solc-js is installed (`npm ci`): the generated verifier, the
+//!    `WashTradeRegistry` (`contracts/WashTradeRegistry.sol`), which records each sale's
+//!    proven verdict, and the `CleanSaleFeed` consumer, which counts the genuine sale and
+//!    refuses the flagged one, as a valuation oracle would.
 //!
 //! The SRS is an UNSAFE seeded one, for this example only.
 //!
@@ -22,11 +24,14 @@ use ndarray::{Array1, Array2};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use zkmlp::{
-    evm::{compile_verifier, encode_calldata, nft_binding, LocalEvm, Solc},
-    model::Head,
+    evm::{
+        abi_encode, address_word, compile_registry, compile_verifier, decode_uint,
+        flag_sale_calldata, record_sale_calldata, registry_constructor_args, sale_binding,
+        AbiValue, LocalEvm, Solc, Word,
+    },
     quantize::{dequantize, quantize, quantize_input, reference_forward},
     train::{train_classifier, Standardizer, TrainConfig},
-    CompiledModel, MlpParams, ProvingKey, Srs,
+    CompiledModel, MlpParams, Proof, ProvingKey, Srs,
 };
 
 /// The features of one sale, in model order.
@@ -133,9 +138,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let (model, stats) = train_classifier(&standardizer.transform(&x), &y, &cfg)?;
     let model = standardizer.fold_into(&model);
-    // The circuit proves the logit; the head (sigmoid) turns it into a probability.
-    let (logit_model, head) = model.split_output_squash();
-    assert_eq!(head, Head::Sigmoid);
     println!(
         "trained 8-16-8-1 (ReLU, sigmoid) in {:.1?}: train Brier score {:.4}",
         start.elapsed(),
@@ -144,15 +146,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Accuracy of the float model and of the fixed-point model the circuit proves.
     let params = MlpParams::default();
-    let quantized = quantize(&logit_model, params)?;
+    let quantized = quantize(&model, params)?;
     let (mut float_right, mut fixed_right, mut agree, mut max_dp) = (0, 0, 0, 0.0f64);
     for sale in test {
         let p_float = model.forward(&sale.features)?[0];
-        let logit_q = reference_forward(&quantized, &quantize_input(params, &sale.features)?)?[0];
-        let p_fixed = head.apply(&[dequantize(params, logit_q)])[0];
+        let p_q = reference_forward(&quantized, &quantize_input(params, &sale.features)?)?[0];
+        let p_fixed = dequantize(params, p_q);
         float_right += usize::from((p_float > 0.5) == sale.wash);
-        fixed_right += usize::from((logit_q > 0) == sale.wash);
-        agree += usize::from((p_float > 0.5) == (logit_q > 0));
+        fixed_right += usize::from((p_fixed > 0.5) == sale.wash);
+        agree += usize::from((p_float > 0.5) == (p_fixed > 0.5));
         max_dp = max_dp.max((p_float - p_fixed).abs());
     }
     let pct = |n: usize| 100.0 * n as f64 / test.len() as f64;
@@ -175,53 +177,113 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pk = ProvingKey::generate(&srs, &compiled)?;
     println!("keygen: {:.1?}", t.elapsed());
 
-    let collection = [0x5au8; 20];
-    let mut evm_proof = None;
+    let mut proofs: Vec<(Word, Proof)> = Vec::new();
     for (label, want_wash) in [("wash", true), ("genuine", false)] {
         let (index, sale) = (test.iter().enumerate())
             .find(|(_, s)| {
                 s.wash == want_wash && (model.forward(&s.features).unwrap()[0] > 0.5) == want_wash
             })
             .ok_or("no such sale in the test set")?;
-        let mut token_id = [0u8; 32];
-        token_id[24..].copy_from_slice(&(index as u64).to_be_bytes());
+        // The sale's id, as the registry and its consumers key sales (here: its index).
+        let mut sale_id = [0u8; 32];
+        sale_id[24..].copy_from_slice(&(index as u64).to_be_bytes());
         let t = Instant::now();
-        let proof = pk.prove_bound(&sale.features, nft_binding(collection, token_id))?;
+        let proof = pk.prove_bound(&sale.features, sale_binding(sale_id))?;
         let proving = t.elapsed();
         let t = Instant::now();
         zkmlp::verify(pk.verifying_key(), &proof)?;
-        let logit = proof.decoded_outputs()[0];
-        let p = head.apply(&[logit])[0];
+        let p = proof.decoded_outputs()[0];
         println!(
-            "{label} sale #{index}: proven logit {logit:+.4} -> p(wash) = {p:.4} -> {}; float p = {:.4}; proof {} bytes, proved in {proving:.1?}, verified natively in {:.1?}",
-            if logit > 0.0 { "WASH" } else { "not wash" },
+            "{label} sale #{index}: proven p(wash) = {p:.4} -> {}; float p = {:.4}; proof {} bytes, proved in {proving:.1?}, verified natively in {:.1?}",
+            if p > 0.5 { "WASH" } else { "not wash" },
             model.forward(&sale.features)?[0],
             proof.bytes.len(),
             t.elapsed()
         );
-        evm_proof.get_or_insert(proof);
+        proofs.push((sale_id, proof));
     }
 
-    // On chain: the generated verifier on an in-process EVM (needs `npm ci` for solc-js).
-    let proof = evm_proof.ok_or("no proof")?;
-    match compile_verifier(pk.verifying_key(), &Solc::default()) {
-        Ok(verifier) => {
-            let mut evm = LocalEvm::new();
-            let address = evm.deploy(&verifier.contract, &[])?;
-            let outcome = evm.call(address, encode_calldata(&proof))?;
-            if !outcome.is_success() {
-                return Err(
-                    format!("the EVM verifier rejected the proof: {:?}", outcome.status).into(),
-                );
-            }
-            println!(
-                "EVM: the wash verdict's proof verifies on chain, {} gas (verifier {} bytes). A valuation oracle can require such a proof with logit <= 0 before counting a sale.",
-                outcome.gas_used,
-                verifier.contract.deployed_size()
-            );
-        }
+    // On chain: the generated verifier, the registry and its consumer (needs `npm ci`).
+    let solc = Solc::default();
+    match compile_verifier(pk.verifying_key(), &solc) {
+        Ok(verifier) => on_chain(&verifier, &solc, &proofs, params.scale_bits)?,
         Err(e) => println!("EVM step skipped ({e}); run `npm ci` at the repository root"),
     }
     println!("total: {:.1?}", start.elapsed());
+    Ok(())
+}
+
+/// Deploys the verifier, a `WashTradeRegistry` and a `CleanSaleFeed` on revm, records each
+/// proven verdict, and shows the feed refusing the flagged sale and counting the genuine one.
+fn on_chain(
+    verifier: &zkmlp::evm::CompiledVerifier,
+    solc: &Solc,
+    proofs: &[(Word, Proof)],
+    scale_bits: u32,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let (registry_code, feed_code) = compile_registry(solc)?;
+    let mut evm = LocalEvm::new();
+    let verifier_address = evm.deploy(&verifier.contract, &[])?;
+    let operator = [0u8; 20];
+    let args = registry_constructor_args(
+        verifier_address,
+        verifier.solidity.num_instances(),
+        1 << (scale_bits - 1),
+        &[operator],
+    );
+    let registry = evm.deploy(&registry_code, &args)?;
+    let feed = evm.deploy(
+        &feed_code,
+        &abi_encode(&[AbiValue::Word(address_word(&registry))]),
+    )?;
+    println!(
+        "EVM: verifier {} bytes, registry {} bytes, feed {} bytes",
+        verifier.contract.deployed_size(),
+        registry_code.deployed_size(),
+        feed_code.deployed_size()
+    );
+    let collection = [0x5a; 20];
+    for (sale_id, proof) in proofs {
+        let flagged = evm.call(registry, flag_sale_calldata(*sale_id, proof))?;
+        if !flagged.is_success() {
+            return Err(format!("flagSale reverted: {flagged:?}").into());
+        }
+        let wash = decode_uint(&flagged.output) == Some(1);
+        let recorded = evm.call(
+            feed,
+            record_sale_calldata(collection, *sale_id, 2_000_000_000),
+        )?;
+        println!(
+            "  flagSale(sale {}): verdict {} ({} gas); CleanSaleFeed.recordSale: {}",
+            u64::from_be_bytes(sale_id[24..].try_into()?),
+            if wash { "WASH" } else { "genuine" },
+            flagged.gas_used,
+            if recorded.is_success() {
+                "counted".to_string()
+            } else {
+                format!(
+                    "refused (0x{})",
+                    hex::encode(&recorded.output[..4.min(recorded.output.len())])
+                )
+            }
+        );
+        if recorded.is_success() == wash {
+            return Err("the feed must count exactly the genuine sales".into());
+        }
+    }
+    // A proof bound to one sale cannot flag another.
+    let (_, proof) = &proofs[0];
+    let replay = evm.call(registry, flag_sale_calldata([0xee; 32], proof))?;
+    println!(
+        "  the wash proof offered for another sale: {}",
+        if replay.is_success() {
+            "ACCEPTED (bug)"
+        } else {
+            "reverted (BindingMismatch)"
+        }
+    );
+    if replay.is_success() {
+        return Err("a proof for one sale flagged another".into());
+    }
     Ok(())
 }

@@ -18,7 +18,7 @@
 use std::fmt;
 
 use zkmlp_circuits::{
-    spec::{MAX_ACTIVATION_BITS, MAX_SCALE_BITS},
+    spec::{SquashSpec, MAX_ACTIVATION_BITS, MAX_SCALE_BITS},
     Activation as QActivation, MlpParams, QuantizedMlp,
 };
 
@@ -139,6 +139,15 @@ pub fn activation_bounds(model: &QuantizedMlp, input: &[Interval]) -> Vec<Vec<In
     let s = model.params.scale_bits;
     let (half, divisor) = (1i128 << (s - 1), 1i128 << s);
     let rescale = |acc: i128| (acc + half).div_euclid(divisor);
+    // A sigmoid's or tanh's grid cell u(q) = floor((2^g q + T 2^s) / 2^s), and
+    // y = F(clamp(u)): both monotone in q.
+    let grid = |spec: &SquashSpec, q: i128| {
+        ((q << spec.grid_bits) + (i128::from(spec.half_range()) << s)).div_euclid(divisor)
+    };
+    let squash = |spec: &SquashSpec, q: i128| {
+        let index = grid(spec, q).clamp(0, 2 * i128::from(spec.half_range()) - 1);
+        i128::from(spec.value(s, index as i64))
+    };
     let mut values = input.to_vec();
     let mut bounds = Vec::with_capacity(model.layers.len());
     for layer in &model.layers {
@@ -185,9 +194,14 @@ pub fn activation_bounds(model: &QuantizedMlp, input: &[Interval]) -> Vec<Vec<In
                     }
                     y
                 }
+                QActivation::Squash(spec) => Interval {
+                    lo: squash(&spec, q.lo),
+                    hi: squash(&spec, q.hi),
+                },
             })
             .collect();
-        // The circuit computes a leaky ReLU's n for every q: it must fit too.
+        // The circuit computes a leaky ReLU's n, a sigmoid's or tanh's u, for every q: they
+        // must fit too.
         let qs: Vec<Interval> = (qs.iter())
             .map(|q| match layer.activation {
                 QActivation::LeakyRelu { alpha } => {
@@ -200,6 +214,10 @@ pub fn activation_bounds(model: &QuantizedMlp, input: &[Interval]) -> Vec<Vec<In
                         hi: q.hi.max(a).max(b),
                     }
                 }
+                QActivation::Squash(spec) => Interval {
+                    lo: q.lo.min(grid(&spec, q.lo)),
+                    hi: q.hi.max(grid(&spec, q.hi)),
+                },
                 _ => *q,
             })
             .collect();
@@ -721,6 +739,14 @@ fn try_scale(
         .map(Interval::signed_bits)
         .max()
         .unwrap_or(2);
+    // Sigmoid and tanh outputs reach 2^s: b >= s + 2 (see `SquashSpec::check`).
+    let squashes =
+        (quantized.layers.iter()).any(|l| matches!(l.activation, QActivation::Squash(_)));
+    let bits = if squashes {
+        bits.max(scale_bits + 2)
+    } else {
+        bits
+    };
     if bits > MAX_ACTIVATION_BITS || bounds.len() < quantized.layers.len() {
         return Ok(unfit(Some(bits.max(MAX_ACTIVATION_BITS + 1))));
     }
@@ -829,6 +855,9 @@ mod tests {
                 .map(|&q| match layer.activation {
                     QActivation::Relu => q.max(0),
                     QActivation::Identity | QActivation::LeakyRelu { .. } => q,
+                    QActivation::Squash(spec) => {
+                        i128::from(spec.apply(q, s, model.params.activation_bits).unwrap().2)
+                    }
                 })
                 .collect();
             out.push(qs);

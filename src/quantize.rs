@@ -22,29 +22,29 @@
 use std::fmt;
 
 use zkmlp_circuits::{
-    spec::MAX_PARAMETER_MAGNITUDE, Activation as QActivation, MlpParams, QuantizedLayer,
-    QuantizedMlp, SpecError,
+    spec::{Squash, SquashSpec, MAX_PARAMETER_MAGNITUDE},
+    Activation as QActivation, MlpParams, QuantizedLayer, QuantizedMlp, SpecError,
 };
 
 use crate::model::{Activation, Mlp, ModelError};
 
 /// The fixed-point activation of a layer: a leaky ReLU's slope is rounded to `s` fractional
-/// bits (half away from zero). Sigmoid and tanh have no fixed-point form: on the output layer,
-/// [`Mlp::split_output_squash`] proves the logits instead.
+/// bits (half away from zero); sigmoid and tanh get their default grid ([`SquashSpec::new`]:
+/// a table lookup in the circuit, see [`zkmlp_circuits::spec::squash`]).
 fn quantize_activation(
     activation: Activation,
-    scale: f64,
+    scale_bits: u32,
     layer: usize,
 ) -> Result<QActivation, QuantizeError> {
+    let scale = pow2(scale_bits);
     Ok(match activation {
         Activation::Relu => QActivation::Relu,
         Activation::Identity => QActivation::Identity,
         Activation::LeakyRelu { alpha } => QActivation::LeakyRelu {
             alpha: to_parameter(alpha, scale, ParameterKind::Slope, layer)?,
         },
-        Activation::Sigmoid | Activation::Tanh => {
-            return Err(QuantizeError::UnsupportedActivation { layer })
-        }
+        Activation::Sigmoid => QActivation::Squash(SquashSpec::new(Squash::Sigmoid, scale_bits)),
+        Activation::Tanh => QActivation::Squash(SquashSpec::new(Squash::Tanh, scale_bits)),
     })
 }
 
@@ -91,7 +91,7 @@ pub fn quantize(model: &Mlp, params: MlpParams) -> Result<QuantizedMlp, Quantize
             Ok(QuantizedLayer {
                 weights,
                 biases,
-                activation: quantize_activation(layer.activation, weight_scale, l)?,
+                activation: quantize_activation(layer.activation, params.scale_bits, l)?,
             })
         })
         .collect::<Result<Vec<_>, QuantizeError>>()?;
@@ -214,14 +214,6 @@ pub enum QuantizeError {
         value: f64,
         /// Largest magnitude that quantizes within range, as a real value.
         max: f64,
-    },
-    /// A sigmoid or tanh layer: not provable in fixed point. On the output layer, prove the
-    /// logits with [`Mlp::split_output_squash`] (both are monotone: a class threshold on the
-    /// probability is one on the logit).
-    #[error("layer {layer}: sigmoid and tanh are not proven in the circuit; on the output layer, prove the logits (Mlp::split_output_squash) and apply the function to the public outputs")]
-    UnsupportedActivation {
-        /// Layer index.
-        layer: usize,
     },
     /// The input has the wrong number of features.
     #[error("the model expects {expected} features, got {got}")]
@@ -353,13 +345,17 @@ mod tests {
         assert_eq!(q.layers[0].biases, vec![1, -2]);
         assert_eq!(q.layers[0].activation, QActivation::Relu);
         assert_eq!(
-            quantize_activation(Activation::LeakyRelu { alpha: 0.1 }, 2f64.powi(12), 0).unwrap(),
+            quantize_activation(Activation::LeakyRelu { alpha: 0.1 }, 12, 0).unwrap(),
             QActivation::LeakyRelu { alpha: 410 }
         );
-        assert!(matches!(
-            quantize_activation(Activation::Sigmoid, 1.0, 3),
-            Err(QuantizeError::UnsupportedActivation { layer: 3 })
-        ));
+        assert_eq!(
+            quantize_activation(Activation::Sigmoid, 12, 3).unwrap(),
+            QActivation::Squash(SquashSpec {
+                function: Squash::Sigmoid,
+                grid_bits: 6,
+                bound: 8
+            })
+        );
     }
 
     #[test]

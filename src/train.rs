@@ -215,7 +215,8 @@ pub fn train_regressor(
 /// Trains a binary classifier `features -> P(label = 1)`: ReLU hidden layers of widths
 /// `cfg.hidden` and a sigmoid output, mini-batch Adam on the mean logistic loss
 /// `-(y ln p + (1 - y) ln(1 - p))`. `labels` are 0 or 1. The returned model's last layer has
-/// [`Activation::Sigmoid`]; [`Mlp::split_output_squash`] gives the logit model to prove.
+/// [`Activation::Sigmoid`], which the circuit proves (or [`Mlp::split_output_squash`] gives
+/// the logit model, to prove the logit instead).
 /// [`TrainStats::final_train_mse`] is then the Brier score (mean squared error of the
 /// probabilities).
 ///

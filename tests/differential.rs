@@ -35,8 +35,10 @@ use zkmlp::{
     CompiledModel, Error, MlpParams, QuantizedActivation, QuantizedMlp,
 };
 use zkmlp_circuits::{
-    chips::LIMB_BITS, min_k, MlpCircuit, MlpLayout, MlpWitness, QuantizedLayer, VisibilitySettings,
-    WitnessError,
+    chips::LIMB_BITS,
+    min_k,
+    spec::{Squash, SquashSpec},
+    MlpCircuit, MlpLayout, MlpWitness, QuantizedLayer, VisibilitySettings, WitnessError,
 };
 
 /// Random inputs tried per model (on top of the boundary-bias variants).
@@ -103,14 +105,39 @@ fn random_model(rng: &mut ChaCha8Rng) -> QuantizedMlp {
             biases: (0..pair[1])
                 .map(|_| rng.gen_range(-bias..=bias) >> rng.gen_range(0..8))
                 .collect(),
-            activation: if rng.gen_bool(0.6) {
-                QuantizedActivation::Relu
-            } else {
-                QuantizedActivation::Identity
-            },
+            activation: random_activation(rng, params),
         })
         .collect();
     QuantizedMlp { params, layers }
+}
+
+/// ReLU (45%), identity (25%), leaky ReLU with a random slope (15%), or sigmoid / tanh on a
+/// random grid (15%, where `b >= s + 2`; ReLU otherwise).
+fn random_activation(rng: &mut ChaCha8Rng, params: MlpParams) -> QuantizedActivation {
+    let s = params.scale_bits;
+    match rng.gen_range(0..20) {
+        0..=8 => QuantizedActivation::Relu,
+        9..=13 => QuantizedActivation::Identity,
+        14..=16 => {
+            let limit = (1i64 << (s + 1)).min(1 << 24);
+            QuantizedActivation::LeakyRelu {
+                alpha: rng.gen_range(-limit..=limit),
+            }
+        }
+        _ if params.activation_bits >= s + 2 => {
+            let function = [Squash::Sigmoid, Squash::Tanh][rng.gen_range(0..2)];
+            let grid_bits = rng.gen_range(0..=s.min(7));
+            let bound = [1, 2, 4, 8][rng.gen_range(0..4)]
+                .min(2048 >> grid_bits)
+                .max(1);
+            QuantizedActivation::Squash(SquashSpec {
+                function,
+                grid_bits,
+                bound,
+            })
+        }
+        _ => QuantizedActivation::Relu,
+    }
 }
 
 /// A random input: uniform, small, boundary or wide.
@@ -351,11 +378,24 @@ fn reference_and_witness_agree_on_random_and_boundary_inputs() {
                 .is_err()
         })
         .count();
+    let with = |pred: fn(&QuantizedActivation) -> bool| {
+        (sample.iter())
+            .filter(|(c, _)| c.model.layers.iter().any(|l| pred(&l.activation)))
+            .count()
+    };
+    let leaky = with(|a| matches!(a, QuantizedActivation::LeakyRelu { .. }));
+    let squash = with(|a| matches!(a, QuantizedActivation::Squash(_)));
     println!(
-        "differential: {} accepted cases through the mock prover, {failed} rejected ({:.2} s)",
+        "differential: {} accepted cases through the mock prover ({leaky} with leaky ReLU, {squash} with sigmoid/tanh), {failed} rejected ({:.2} s)",
         sample.len(),
         start.elapsed().as_secs_f64()
     );
+    if model_count() >= 240 {
+        assert!(
+            leaky >= 20 && squash >= 20,
+            "{leaky} leaky, {squash} squash"
+        );
+    }
     assert_eq!(failed, 0);
     assert!(sample.len() >= MOCK_SAMPLE.min(accepted.len()));
 }

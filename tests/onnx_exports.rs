@@ -132,34 +132,68 @@ fn prove_first(model: &Mlp, x: &[f64]) -> Result<Vec<f64>, QuantizeError> {
     Ok(proof.decoded_outputs())
 }
 
+/// Every fixture proves, sigmoid and tanh in the circuit (scikit-learn's binary classifier,
+/// whose `[1 - p, p]` layer follows the sigmoid, included).
 #[test]
-fn every_provable_export_proves_and_verifies() {
+fn every_export_proves_and_verifies() {
     for name in FIXTURES {
         let imported = import_onnx(fixture(name), &Default::default()).unwrap();
-        let (model, squash) = imported.model.split_output_squash();
+        let model = &imported.model;
         let x = &reference(name).inputs[0];
-        match prove_first(&model, x) {
-            Ok(proven) => {
-                let float = model.forward(x).unwrap();
-                for (p, f) in proven.iter().zip(&float) {
-                    assert!(
-                        (p - f).abs() < 0.05,
-                        "{name}: proven {proven:?}, float {float:?}"
-                    );
-                }
-                let head = if squash == Head::Values {
-                    imported.head
-                } else {
-                    squash
-                };
-                let float_class = head.class(&head.apply(&float), 0.5);
-                let proven_class = head.class(&head.apply(&proven), 0.5);
-                assert_eq!(float_class, proven_class, "{name}");
+        let proven = prove_first(model, x).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let float = model.forward(x).unwrap();
+        for (p, f) in proven.iter().zip(&float) {
+            assert!(
+                (p - f).abs() < 0.05,
+                "{name}: proven {proven:?}, float {float:?}"
+            );
+        }
+        let head = &imported.head;
+        let float_class = head.class(&head.apply(&float), 0.5);
+        let proven_class = head.class(&head.apply(&proven), 0.5);
+        assert_eq!(float_class, proven_class, "{name}");
+    }
+}
+
+/// The sigmoid and tanh fixtures in fixed point (the integer reference, which the circuit
+/// equals bit for bit) against onnxruntime's recorded outputs on all their inputs: max abs
+/// error within 1% of the output's range, and the class identical on every input.
+#[test]
+fn in_circuit_sigmoid_and_tanh_match_onnxruntime() {
+    use zkmlp::quantize::{dequantize, quantize_input, reference_forward};
+    for (name, classifier) in [
+        ("torch_sigmoid_classifier.onnx", true),
+        ("torch_prelu_tanh.onnx", false),
+        ("skl_binary_classifier.onnx", true),
+    ] {
+        let imported = import_onnx(fixture(name), &Default::default()).unwrap();
+        let params = MlpParams::default();
+        let q = quantize(&imported.model, params).unwrap();
+        let squash = q
+            .layers
+            .iter()
+            .any(|l| matches!(l.activation, zkmlp::QuantizedActivation::Squash(_)));
+        assert!(squash, "{name}: sigmoid or tanh in the circuit");
+        let reference = reference(name);
+        let outputs = reference.outputs.as_ref().unwrap();
+        let (mut max_err, mut lo, mut hi, mut agree) = (0.0f64, f64::MAX, f64::MIN, 0);
+        for (x, theirs) in reference.inputs.iter().zip(outputs) {
+            let fixed = reference_forward(&q, &quantize_input(params, x).unwrap()).unwrap();
+            let ours: Vec<f64> = fixed.iter().map(|&v| dequantize(params, v)).collect();
+            for (a, b) in ours.iter().zip(theirs) {
+                max_err = max_err.max((a - b).abs());
+                (lo, hi) = (lo.min(*b), hi.max(*b));
             }
-            // A sigmoid inside the model (scikit-learn's binary [1 - p, p]) is not proven.
-            Err(QuantizeError::UnsupportedActivation { .. })
-                if name == "skl_binary_classifier.onnx" => {}
-            Err(e) => panic!("{name}: {e}"),
+            agree += usize::from(Head::Values.class(&ours, 0.5) == Head::Values.class(theirs, 0.5));
+        }
+        let range = hi - lo;
+        println!("{name}: max abs error {max_err:.3e}, output range {range:.3}, class agreement {agree}/{}", outputs.len());
+        assert!(
+            max_err <= 0.01 * range,
+            "{name}: {max_err} vs range {range}"
+        );
+        if classifier {
+            assert_eq!(agree, outputs.len(), "{name}");
         }
     }
 }

@@ -20,6 +20,7 @@ use crate::chips::{
     poseidon::{PoseidonChip, PoseidonConfig},
     range::{RangeChip, RangeConfig, RangeInstructions},
     rescale::{signed_schedule_of, ReluChip, ReluConfig, RescaleSchedule},
+    squash,
 };
 use crate::layout::{hash_lanes, CellRef, Lane, MlpLayout, PackSegment};
 use crate::spec::{MlpParams, VisibilitySettings};
@@ -228,7 +229,10 @@ impl Circuit<Fr> for MlpCircuit {
         let range = RangeChip::construct(config.range.clone());
         let dot = DotChip::construct(config.dot.clone());
         let relu = ReluChip::construct(config.relu);
-        range.load_table(&mut layouter)?;
+        range.load_table_with(
+            &mut layouter,
+            &squash::table_entries(&layout.squash_tables, layout.model.params.scale_bits),
+        )?;
 
         let instance_cells = layouter.assign_region(
             || "mlp",
@@ -246,6 +250,10 @@ impl Circuit<Fr> for MlpCircuit {
                 }
                 for &row in &layout.relu_rows {
                     relu.enable(&mut region, row)?;
+                }
+                for placement in &layout.squash {
+                    let scale_bits = layout.model.params.scale_bits;
+                    placement.assign_lookup_fixed(&config.range, &mut region, scale_bits);
                 }
 
                 for lane in layout.lanes() {

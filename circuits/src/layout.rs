@@ -52,11 +52,12 @@ use crate::chips::{
     leaky::{DotGroup, LeakyPlacement},
     range::{LimbSpec, RangeChip},
     rescale::{signed_schedule_of, RescaleSchedule},
+    squash::{AffineRow, SquashPlacement, SQUASH_TAG_BASE},
     strand::Strands,
     LIMB_BITS, MAX_LIMB_BITS,
 };
 use crate::spec::{
-    signed_bits, Activation, QuantizedMlp, SpecError, Visibility, VisibilitySettings,
+    signed_bits, Activation, QuantizedMlp, SpecError, SquashSpec, Visibility, VisibilitySettings,
 };
 
 /// Most advice lanes the planner gives a circuit with [`Visibility::Folded`] outputs (an
@@ -146,6 +147,9 @@ pub struct NeuronPlacement {
     /// unpacked. The chain (`dot_start`, `dot_rows`) is shared by the neurons of its group,
     /// and only slot 0's block start is a copy of the chain's last `acc`.
     pub strand: usize,
+    /// A sigmoid's or tanh's extra cells (see [`crate::chips::squash`]): an index into
+    /// [`MlpLayout::squash`].
+    pub squash: Option<usize>,
 }
 
 /// Kind of a block in the range lane.
@@ -305,7 +309,12 @@ pub struct MlpLayout {
     pub relu_rows: Vec<usize>,
     /// Every leaky ReLU's cells; [`NeuronPlacement::leaky`] indexes this list.
     pub leaky: Vec<LeakyPlacement>,
-    /// Extra copy constraints (between the dot and range lanes, for leaky ReLUs).
+    /// Every sigmoid's or tanh's cells; [`NeuronPlacement::squash`] indexes this list.
+    pub squash: Vec<SquashPlacement>,
+    /// The distinct sigmoid/tanh tables, in tag order (tag `16 + i`).
+    pub squash_tables: Vec<SquashSpec>,
+    /// Extra copy constraints (between the dot and range lanes, for leaky ReLUs, sigmoid and
+    /// tanh).
     pub copies: Vec<(CellRef, CellRef)>,
     /// Rows used by the range lane (the Poseidon blocks included when they run there).
     pub range_len: usize,
@@ -436,6 +445,15 @@ impl MlpLayout {
                     reason: "a leaky ReLU's slope is a fixed weight: the weights must be fixed",
                 });
             }
+            let squash =
+                (model.layers.iter()).position(|l| matches!(l.activation, Activation::Squash(_)));
+            if let Some(layer) = squash {
+                return Err(SpecError::UnsupportedActivation {
+                    layer,
+                    reason:
+                        "sigmoid and tanh use fixed dot-row constants: the weights must be fixed",
+                });
+            }
         }
         let (weight_bits, bias_bits) = if witnessed {
             let (weights, biases) = model.flat_parameters();
@@ -478,6 +496,8 @@ impl MlpLayout {
             blocks: Vec::new(),
             relu_rows: Vec::new(),
             leaky: Vec::new(),
+            squash: Vec::new(),
+            squash_tables: Vec::new(),
             copies: Vec::new(),
             range_len: 1,
             side_len: 0,
@@ -597,19 +617,23 @@ impl MlpLayout {
         dot_rows: usize,
     ) -> NeuronPlacement {
         let block_start = self.push_block(BlockKind::Rescale);
-        let (output_row, leaky) = match activation {
-            Activation::Identity => (block_start + self.schedule.remainder_rows, None),
-            Activation::Relu => {
-                let row = self.range_len;
-                self.relu_rows.push(row);
-                self.range_len += 1;
-                (row, None)
-            }
+        let (mut leaky, mut squash) = (None, None);
+        let output_row = match activation {
+            Activation::Identity => block_start + self.schedule.remainder_rows,
+            Activation::Relu => self.push_relu_row(),
             Activation::LeakyRelu { alpha } => {
                 let placement = self.plan_leaky(alpha, block_start);
                 let output = placement.output;
                 self.leaky.push(placement);
-                (output, Some(self.leaky.len() - 1))
+                leaky = Some(self.leaky.len() - 1);
+                output
+            }
+            Activation::Squash(spec) => {
+                let placement = self.plan_squash(spec, block_start);
+                let output = placement.output();
+                self.squash.push(placement);
+                squash = Some(self.squash.len() - 1);
+                output
             }
         };
         NeuronPlacement {
@@ -619,6 +643,7 @@ impl MlpLayout {
             block_start,
             output: CellRef::z(output_row),
             leaky,
+            squash,
             strand: 0,
         }
     }
@@ -675,6 +700,78 @@ impl MlpLayout {
         let copies = placement.copies(m, self.dot_width);
         self.copies.extend(copies);
         placement
+    }
+
+    /// One dot row `acc = bias + weight * z[source]`.
+    fn push_affine(&mut self, weight: i64, bias: i64, source: usize) -> AffineRow {
+        let width = self.dot_width;
+        let mut weights = vec![0; width];
+        weights[0] = weight;
+        let mut sources = vec![None; width];
+        sources[0] = Some(source);
+        self.dot_rows.push(Some(DotRow {
+            weights,
+            bias,
+            chain: false,
+            packed: None,
+        }));
+        self.dot_sources.push(sources);
+        self.weight_sources.push(vec![None; width]);
+        AffineRow {
+            row: self.dot_rows.len() - 1,
+            bias,
+            weight,
+            source,
+        }
+    }
+
+    /// The cells of a sigmoid or tanh on the neuron whose rescale block starts at
+    /// `block_start` (see [`crate::chips::squash`]).
+    fn plan_squash(&mut self, spec: SquashSpec, block_start: usize) -> SquashPlacement {
+        let s = self.model.params.scale_bits;
+        let q_row = block_start + self.schedule.remainder_rows;
+        let tag = match self.squash_tables.iter().position(|t| *t == spec) {
+            Some(i) => i,
+            None => {
+                self.squash_tables.push(spec);
+                self.squash_tables.len() - 1
+            }
+        };
+        let (half, top) = (spec.half_range(), 2 * spec.half_range() - 1);
+        // p = 2^g q + T 2^s - 2^(s-1): the rescale's rounding offset cancels, u is a floor.
+        let shift = self.push_affine(1 << spec.grid_bits, (half << s) - (1 << (s - 1)), q_row);
+        let grid_block = self.push_block(BlockKind::Rescale);
+        let low_relu = self.push_relu_row();
+        let flip = self.push_affine(-1, top, low_relu);
+        let high_block = self.push_block(BlockKind::Signed);
+        let high_relu = self.push_relu_row();
+        let index = self.push_affine(-1, top, high_relu);
+        let lookup_row = self.range_len;
+        self.range_len += 1;
+        let output = self.push_block(BlockKind::Signed);
+        debug_assert_eq!(output, lookup_row + 1);
+        let placement = SquashPlacement {
+            spec,
+            tag: SQUASH_TAG_BASE + tag as u64,
+            shift,
+            grid_block,
+            low_relu,
+            flip,
+            high_block,
+            high_relu,
+            index,
+            lookup_row,
+        };
+        self.copies.extend(placement.copies());
+        placement
+    }
+
+    /// A ReLU row right after the block just pushed.
+    fn push_relu_row(&mut self) -> usize {
+        let row = self.range_len;
+        self.relu_rows.push(row);
+        self.range_len += 1;
+        row
     }
 
     /// Packing rows after the dot rows (hashed parts, then folded outputs), then the Poseidon
@@ -810,6 +907,11 @@ impl MlpLayout {
     /// Rows of the lookup table.
     pub fn table_rows(&self) -> usize {
         RangeChip::table_rows(&crate::circuit::table_widths(&self.circuit_params()))
+            + self
+                .squash_tables
+                .iter()
+                .map(SquashSpec::table_len)
+                .sum::<usize>()
     }
 
     /// Rows the circuit needs before blinding: the longest lane or the table.

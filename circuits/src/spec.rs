@@ -8,14 +8,22 @@
 //! q_j   = floor((acc_j + 2^(s-1)) / 2^s)            (rescale, rounding half up)
 //! y_j   = max(q_j, 0)  for ReLU,  q_j  for identity
 //! y_j   = q_j if q_j >= 0, else n_j = floor((alpha * q_j + 2^(s-1)) / 2^s)   for leaky ReLU
+//! y_j   = F(clamp(u_j, 0, 2T - 1)), u_j = floor((2^g q_j + T 2^s) / 2^s)   for sigmoid, tanh
 //! ```
 //!
 //! with every input feature, every `q_j` and every `n_j` required to lie in
 //! `[-2^(b-1), 2^(b-1))`, where `s = scale_bits` and `b = activation_bits`; a leaky ReLU's slope
 //! `alpha` is an integer at scale `2^s` (the real slope rounded to `s` fractional bits), fixed in
-//! the verifying key like the weights.
+//! the verifying key like the weights. Sigmoid and tanh put `q` in a cell of a grid of `2^-g`,
+//! clamp it to `[-bound, bound)` and read a table `F` of the function at the cell's middle, at
+//! scale `2^s` (see [`squash`]);
+//! `u_j` must lie in the same range.
 
 use std::fmt;
+
+pub mod squash;
+
+pub use squash::{Squash, SquashSpec};
 
 /// Largest supported `scale_bits`.
 pub const MAX_SCALE_BITS: u32 = 24;
@@ -95,6 +103,9 @@ pub enum Activation {
         /// The slope at scale `2^s`.
         alpha: i64,
     },
+    /// `y = F(clamp(u, 0, 2T - 1))`: sigmoid or tanh on a grid, by table lookup (see
+    /// [`squash`]).
+    Squash(SquashSpec),
 }
 
 /// One dense layer in fixed point.
@@ -200,6 +211,13 @@ impl QuantizedMlp {
                         reason: "a leaky ReLU slope must lie in [-2^24, 2^24] at scale 2^s",
                     });
                 }
+            }
+            if let Activation::Squash(spec) = layer.activation {
+                spec.check(self.params.scale_bits, self.params.activation_bits)
+                    .map_err(|reason| SpecError::UnsupportedActivation {
+                        layer: index,
+                        reason,
+                    })?;
             }
             let too_big = |v: &i64| v.unsigned_abs() > MAX_PARAMETER_MAGNITUDE as u64;
             if layer.weights.iter().flatten().any(too_big) || layer.biases.iter().any(too_big) {

@@ -52,7 +52,8 @@ pub enum WitnessError {
         layer: usize,
         /// Neuron index.
         neuron: usize,
-        /// The rescaled value `q`.
+        /// The rescaled value `q` (a leaky ReLU's `n`, a sigmoid's or tanh's grid value `u`,
+        /// when that is what leaves the range).
         value: i128,
     },
 }
@@ -182,7 +183,9 @@ impl MlpWitness {
                     let y = match layer.activation {
                         Activation::Relu => q.max(0),
                         // Filled below, once the block is in `z`.
-                        Activation::Identity | Activation::LeakyRelu { .. } => q,
+                        Activation::Identity
+                        | Activation::LeakyRelu { .. }
+                        | Activation::Squash(_) => q,
                     };
                     Ok((chain, sums, y))
                 })
@@ -196,23 +199,31 @@ impl MlpWitness {
                 }
                 let block = placement.block_start;
                 z[block..block + sums.len()].copy_from_slice(&sums);
-                let y = match placement.leaky.map(|i| &layout.leaky[i]) {
-                    Some(leaky) => leaky
-                        .fill(
-                            rescale,
-                            q_offset,
-                            layout.schedule.magnitude_rows,
-                            layout.dot_width,
-                            &mut z,
-                            &mut acc,
-                        )
-                        .ok_or(WitnessError::ActivationOutOfRange {
-                            layer: layer_index,
-                            neuron,
-                            value: y,
-                        })?,
-                    None => y,
+                // A leaky ReLU's or sigmoid's extra cells; Err(value out of range).
+                let filled = match (placement.leaky, placement.squash) {
+                    (Some(i), _) => layout.leaky[i].fill(
+                        rescale,
+                        q_offset,
+                        layout.schedule.magnitude_rows,
+                        layout.dot_width,
+                        &mut z,
+                        &mut acc,
+                    ),
+                    (None, Some(i)) => layout.squash[i].fill(
+                        model.params.scale_bits,
+                        rescale,
+                        layout.block_schedule(BlockKind::Signed),
+                        q_offset,
+                        &mut z,
+                        &mut acc,
+                    ),
+                    (None, None) => Ok(y),
                 };
+                let y = filled.map_err(|value| WitnessError::ActivationOutOfRange {
+                    layer: layer_index,
+                    neuron,
+                    value,
+                })?;
                 z[placement.output.row] = y;
                 activations.push(y);
             }

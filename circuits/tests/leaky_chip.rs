@@ -9,7 +9,7 @@ use std::sync::Arc;
 use common::*;
 use zkmlp_circuits::{
     chips::leaky::leaky_relu, field::i128_to_field, Activation, CellRef, Lane, MlpLayout,
-    MlpParams, MlpWitness, QuantizedMlp, SpecError, Visibility, VisibilitySettings,
+    MlpParams, MlpWitness, QuantizedMlp, SpecError,
 };
 
 const PARAMS: MlpParams = MlpParams {
@@ -28,26 +28,13 @@ fn leaky_model(alpha: i64, seed: u64) -> QuantizedMlp {
 
 /// The spec computed directly: dense layers, rescale, leaky ReLU.
 fn expected(model: &QuantizedMlp, input: &[i64]) -> Vec<i128> {
-    let s = model.params.scale_bits;
-    let mut x: Vec<i128> = input.iter().map(|&v| v.into()).collect();
-    for layer in &model.layers {
-        let Activation::LeakyRelu { alpha } = layer.activation else {
+    let p = model.params;
+    forward_with(model, input, |activation, q| {
+        let Activation::LeakyRelu { alpha } = activation else {
             unreachable!()
         };
-        x = (layer.weights.iter().zip(&layer.biases))
-            .map(|(row, &b)| {
-                let acc = i128::from(b)
-                    + row
-                        .iter()
-                        .zip(&x)
-                        .map(|(&w, &v)| i128::from(w) * v)
-                        .sum::<i128>();
-                let q = (acc + (1 << (s - 1))).div_euclid(1 << s);
-                leaky_relu(q, alpha, s, model.params.activation_bits).unwrap()
-            })
-            .collect();
-    }
-    x
+        leaky_relu(q, alpha, p.scale_bits, p.activation_bits).unwrap()
+    })
 }
 
 #[test]
@@ -177,16 +164,7 @@ fn a_wrong_rounded_product_fails_the_slope_rescale() {
 #[test]
 fn leaky_relu_needs_fixed_weights() {
     let model = leaky_model(410, 0);
-    for weights in [Visibility::Private, Visibility::Public, Visibility::Hashed] {
-        let visibility = VisibilitySettings {
-            weights,
-            ..Default::default()
-        };
-        assert!(matches!(
-            MlpLayout::with_visibility(model.clone(), 1, visibility),
-            Err(SpecError::UnsupportedActivation { layer: 0, .. })
-        ));
-    }
+    assert_needs_fixed_weights(&model);
     let mut big = model;
     big.layers[0].activation = Activation::LeakyRelu {
         alpha: (1 << 24) + 1,

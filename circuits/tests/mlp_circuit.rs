@@ -181,6 +181,7 @@ fn the_layout_is_what_the_tests_assume() {
                 }
                 Activation::Identity => assert_eq!(rows.output, rows.q),
                 Activation::LeakyRelu { .. } => unreachable!("leaky_chip.rs covers leaky ReLU"),
+                Activation::Squash(_) => unreachable!("squash_chip.rs covers sigmoid and tanh"),
             }
         }
     }

@@ -56,6 +56,7 @@ fn reference(model: &QuantizedMlp, input: &[i64]) -> Result<Vec<i64>, RefError> 
                 Activation::Relu => q.max(0),
                 Activation::Identity => q,
                 Activation::LeakyRelu { .. } => unreachable!("leaky_chip.rs covers leaky ReLU"),
+                Activation::Squash(_) => unreachable!("squash_chip.rs covers sigmoid and tanh"),
             });
         }
         if !out_of_range.is_empty() {

@@ -16,7 +16,9 @@
 //! equal to `v` is skipped (at the default `s = 12`, `2^12` is `2^s`).
 //!
 //! Small models run exhaustively, one of them as a batch of two inferences in one circuit,
-//! and the same batch again with 12-bit range limbs (`MlpLayout::plan_with_limbs`).
+//! and the same batch again with 12-bit range limbs (`MlpLayout::plan_with_limbs`); two of
+//! them have leaky ReLU layers (a positive and a negative slope) and tanh and sigmoid layers
+//! (every cell of their gadgets: grid blocks, clamps, lookup rows, output blocks).
 //! The 8-16-16-1 model (the example's shape, planned with the production dot width) runs on
 //! a fixed-seed sample of 250 of its 1,063 cells by default; set `ZKMLP_EXHAUSTIVE=1` (or
 //! run the ignored test) for every cell (about 14,000 mutants, 30 s on two cores):
@@ -59,6 +61,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use zkmlp_circuits::{
     chips::{dot::MAX_DOT_WIDTH, LIMB_BITS, WIDE_LIMB_BITS},
+    spec::{Squash, SquashSpec},
     Activation, CellRef, MlpLayout, MlpParams, MlpWitness, QuantizedMlp,
 };
 
@@ -241,6 +244,15 @@ fn small_models() -> Vec<(&'static str, Arc<MlpLayout>, MlpWitness)> {
     );
     let (f, wf) = honest_batch(random_model(&[3, 4, 2], MlpParams::default(), 15), 15);
     let (g, wg) = honest_wide_batch(random_model(&[3, 4, 2], MlpParams::default(), 16), 16);
+    let mut leaky = random_model(&[3, 4, 2], MlpParams::default(), 17);
+    leaky.layers[0].activation = Activation::LeakyRelu { alpha: 410 };
+    leaky.layers[1].activation = Activation::LeakyRelu { alpha: -2048 };
+    let (h, wh) = honest(leaky, Some(2), 17);
+    let mut squashed = random_model(&[2, 2, 1], MlpParams::default(), 18);
+    let s = MlpParams::default().scale_bits;
+    squashed.layers[0].activation = Activation::Squash(SquashSpec::new(Squash::Tanh, s));
+    squashed.layers[1].activation = Activation::Squash(SquashSpec::new(Squash::Sigmoid, s));
+    let (i, wi) = honest(squashed, Some(1), 18);
     vec![
         ("2-3-1 (W = 6)", a, wa),
         ("3-4-2 (s = 4, b = 6, W = 2)", b, wb),
@@ -249,6 +261,8 @@ fn small_models() -> Vec<(&'static str, Arc<MlpLayout>, MlpWitness)> {
         ("7-10-1 (W = 6)", e, we),
         ("3-4-2, a batch of 2 (production W)", f, wf),
         ("3-4-2, a batch of 2, 12-bit limbs (W = 2)", g, wg),
+        ("3-4-2, leaky ReLU slopes 0.1 and -0.5 (W = 2)", h, wh),
+        ("2-2-1, tanh then sigmoid (W = 1)", i, wi),
     ]
 }
 

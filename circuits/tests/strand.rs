@@ -45,6 +45,7 @@ fn reference(model: &QuantizedMlp, input: &[i64]) -> Option<Vec<i64>> {
                 Activation::Relu => q.max(0),
                 Activation::Identity => q,
                 Activation::LeakyRelu { alpha } => leaky_relu(q, alpha, s, b)?,
+                Activation::Squash(spec) => spec.apply(q, s, b)?.2.into(),
             });
         }
         x = next;

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use zkmlp_circuits::{
+    spec::{Squash, SquashSpec},
     Activation, MlpParams, QuantizedLayer, QuantizedMlp, Visibility, VisibilitySettings,
 };
 
@@ -39,6 +40,55 @@ enum ActivationJson {
     LeakyRelu {
         alpha: i64,
     },
+    /// Sigmoid on a grid of `2^-grid_bits`, clamped to `[-bound, bound)`.
+    Sigmoid {
+        grid_bits: u32,
+        bound: u32,
+    },
+    /// Tanh on a grid of `2^-grid_bits`, clamped to `[-bound, bound)`.
+    Tanh {
+        grid_bits: u32,
+        bound: u32,
+    },
+}
+
+impl From<Activation> for ActivationJson {
+    fn from(activation: Activation) -> Self {
+        match activation {
+            Activation::Relu => Self::Relu,
+            Activation::Identity => Self::Identity,
+            Activation::LeakyRelu { alpha } => Self::LeakyRelu { alpha },
+            Activation::Squash(SquashSpec {
+                function,
+                grid_bits,
+                bound,
+            }) => match function {
+                Squash::Sigmoid => Self::Sigmoid { grid_bits, bound },
+                Squash::Tanh => Self::Tanh { grid_bits, bound },
+            },
+        }
+    }
+}
+
+impl From<ActivationJson> for Activation {
+    fn from(activation: ActivationJson) -> Self {
+        let squash = |function, grid_bits, bound| {
+            Activation::Squash(SquashSpec {
+                function,
+                grid_bits,
+                bound,
+            })
+        };
+        match activation {
+            ActivationJson::Relu => Self::Relu,
+            ActivationJson::Identity => Self::Identity,
+            ActivationJson::LeakyRelu { alpha } => Self::LeakyRelu { alpha },
+            ActivationJson::Sigmoid { grid_bits, bound } => {
+                squash(Squash::Sigmoid, grid_bits, bound)
+            }
+            ActivationJson::Tanh { grid_bits, bound } => squash(Squash::Tanh, grid_bits, bound),
+        }
+    }
 }
 
 impl From<&QuantizedMlp> for ModelJson {
@@ -52,11 +102,7 @@ impl From<&QuantizedMlp> for ModelJson {
                 .map(|l| LayerJson {
                     weights: l.weights.clone(),
                     biases: l.biases.clone(),
-                    activation: match l.activation {
-                        Activation::Relu => ActivationJson::Relu,
-                        Activation::Identity => ActivationJson::Identity,
-                        Activation::LeakyRelu { alpha } => ActivationJson::LeakyRelu { alpha },
-                    },
+                    activation: l.activation.into(),
                 })
                 .collect(),
         }
@@ -76,11 +122,7 @@ impl From<ModelJson> for QuantizedMlp {
                 .map(|l| QuantizedLayer {
                     weights: l.weights,
                     biases: l.biases,
-                    activation: match l.activation {
-                        ActivationJson::Relu => Activation::Relu,
-                        ActivationJson::Identity => Activation::Identity,
-                        ActivationJson::LeakyRelu { alpha } => Activation::LeakyRelu { alpha },
-                    },
+                    activation: l.activation.into(),
                 })
                 .collect(),
         }

@@ -2,13 +2,12 @@
 
 use std::path::Path;
 
-use super::{CalibrationArgs, CliError, Command, Exit, Overwrite, Progress, SrsCommand};
+use super::{heads, CalibrationArgs, CliError, Command, Exit, Overwrite, Progress, SrsCommand};
 use crate::{
     artifact::{write_new, ArtifactKind, CompiledFile, Digest, KeyFile, ProofFile},
     calibrate::{calibrate, CalibrationOptions, Tolerance},
     compiled::CompiledModel,
     keys::ProvingKey,
-    model::Mlp,
     pin::{check_weights, ModelPin, PinError},
     proof::Binding,
     quantize::{quantization_report, quantize},
@@ -25,10 +24,11 @@ pub(super) fn run(command: Command, progress: &Progress) -> Result<(), CliError>
             activation_bits,
             calibration,
             batch_size,
+            prove_logits,
             visibility,
             overwrite,
         } => compile(
-            &model,
+            &heads::load_model(&model, prove_logits)?,
             &output,
             MlpParams {
                 scale_bits,
@@ -159,24 +159,8 @@ pub(super) fn library_error(e: Error) -> CliError {
     CliError::new(exit, e.to_string())
 }
 
-/// A float model: ONNX for a `.onnx` file, or a file not named `.json` whose first
-/// non-blank byte is not `{`; zkmlp JSON otherwise.
-fn load_model(path: &Path) -> Result<Mlp, CliError> {
-    let extension = path.extension().map(|e| e.to_ascii_lowercase());
-    let is = |ext: &str| extension.as_deref() == Some(ext.as_ref());
-    let first = std::fs::read(path)
-        .ok()
-        .and_then(|b| b.into_iter().find(|b| !b.is_ascii_whitespace()));
-    let loaded = if is("onnx") || (!is("json") && first.is_some_and(|b| b != b'{')) {
-        crate::onnx::load_onnx(path).map_err(|e| e.to_string())
-    } else {
-        Mlp::from_json_file(path).map_err(|e| e.to_string())
-    };
-    loaded.map_err(CliError::usage)
-}
-
 fn compile(
-    model_path: &Path,
+    loaded: &heads::LoadedModel,
     output: &Path,
     params: MlpParams,
     batch_size: usize,
@@ -185,7 +169,7 @@ fn compile(
     overwrite: &Overwrite,
 ) -> Result<(), CliError> {
     check_outputs(&[output], overwrite)?;
-    let model = load_model(model_path)?;
+    let (model_path, model) = (loaded.path.as_path(), &loaded.model);
     let data = match &calibration.calibration {
         Some(path) => Some(read_calibration(path)?),
         None => None,
@@ -200,14 +184,14 @@ fn compile(
             ..CalibrationOptions::default()
         };
         let calibrated =
-            calibrate(&model, data, &options).map_err(|e| CliError::usage(e.to_string()))?;
+            calibrate(model, data, &options).map_err(|e| CliError::usage(e.to_string()))?;
         println!("{calibrated}");
         let compiled = CompiledModel::from_calibration(&calibrated).map_err(library_error)?;
         return write_compiled(model_path, output, compiled, visibility, overwrite);
     }
-    let quantized = quantize(&model, params).map_err(|e| CliError::usage(e.to_string()))?;
+    let quantized = quantize(model, params).map_err(|e| CliError::usage(e.to_string()))?;
     if let (Some(path), Some(data)) = (&calibration.calibration, data) {
-        let report = quantization_report(&model, &quantized, &data)
+        let report = quantization_report(model, &quantized, &data)
             .map_err(|e| CliError::usage(e.to_string()))?;
         println!("quantization report ({}):\n{report}", path.display());
         if report.overflow_count > 0 {

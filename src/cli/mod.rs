@@ -6,6 +6,7 @@
 
 mod batch;
 mod commands;
+mod heads;
 mod progress;
 
 use std::path::PathBuf;
@@ -206,6 +207,10 @@ pub enum Command {
         /// Inferences proven per proof (one circuit holding this many copies of the model).
         #[arg(long, default_value_t = 1)]
         batch_size: usize,
+        /// For a model ending in sigmoid or tanh: prove the logits (the verifier applies the
+        /// function) instead of the function's output (proven in the circuit by default).
+        #[arg(long)]
+        prove_logits: bool,
         #[allow(missing_docs)] // flattened: `--inputs`, `--weights`, `--outputs`
         #[command(flatten)]
         visibility: VisibilityArgs,

@@ -50,6 +50,7 @@ mod codegen;
 mod error;
 mod executor;
 mod oracle;
+mod registry;
 mod solc;
 
 pub use abi::{
@@ -79,6 +80,11 @@ pub use executor::{
 pub use oracle::{
     model_pin, model_pin_value, nft_binding, weight_commitment_index, Attestation, BatchShape,
     InstanceLayout, ModelPin, OracleConfig, ORACLE_CONTRACT, ORACLE_SOURCE,
+};
+pub use registry::{
+    compile_registry, flag_sale_calldata, is_wash_calldata, record_sale_calldata,
+    registry_constructor_args, sale_binding, FEED_CONTRACT, FLAG_SALE, REGISTRY_CONTRACT,
+    REGISTRY_SOURCE, REGISTRY_SOURCE_NAME,
 };
 pub use solc::{CompiledContract, Optimizer, Solc, EIP170_CODE_SIZE_LIMIT};
 

@@ -14,7 +14,7 @@
 //! | `MatMul` | a dense layer without bias (`x W`, `W` constant `[in, out]`) |
 //! | `Add`, `Sub`, `Mul`, `Div` by a constant (per feature or scalar), `ai.onnx.ml.Scaler`, `BatchNormalization` (inference) | an affine map `y = a x + c` per feature, folded exactly (in `f64`, before quantization): into the preceding dense layer when one is open (`W' = diag(a) W`, `b' = a b + c`), otherwise into the next one (`W' = W diag(a)`, `b' = b + W c`), or, after the last activation, as one more (diagonal) layer |
 //! | `Concat` of affine maps of one tensor | one more dense layer (scikit-learn's binary classifier: `[1 - p, p]`) |
-//! | `Relu`, `LeakyRelu`, `PRelu` (one constant slope), `Sigmoid`, `Tanh` | the preceding dense layer's activation (a dense layer not followed by one gets identity) |
+//! | `Relu`, `LeakyRelu`, `PRelu` (one constant slope), `Sigmoid`, `Tanh` | the preceding dense layer's activation (a dense layer not followed by one gets identity); all proven in the circuit |
 //! | `Softmax` (last axis), `ArgMax` (last axis), then `ai.onnx.ml.ArrayFeatureExtractor` of integer classes | the [`Head`]: the circuit proves the logits; softmax is monotone, so the class is their argmax |
 //! | `Flatten` (`axis = 1`), `Reshape`, `Squeeze`, `Unsqueeze` | shape changes that keep the values in order (batch axis) |
 //! | `Identity`, `Dropout` (inference), `Cast` to float or double | nothing |

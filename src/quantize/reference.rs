@@ -77,6 +77,22 @@ pub fn reference_forward(model: &QuantizedMlp, input: &[i64]) -> Result<Vec<i64>
                         n
                     }
                 }
+                // u = floor((2^g q + T 2^s) / 2^s), bounded; y = F(clamp(u, 0, 2T-1)).
+                QActivation::Squash(spec) => {
+                    let t_half = i128::from(spec.half_range());
+                    let shifted = (q << spec.grid_bits) + t_half * divisor;
+                    let u = shifted.div_euclid(divisor);
+                    if !(min..=max).contains(&u) {
+                        return Err(QuantizeError::ActivationOutOfRange {
+                            layer: layer_index,
+                            neuron,
+                            value: u,
+                            bits,
+                        });
+                    }
+                    let index = u.clamp(0, 2 * t_half - 1) as i64;
+                    i128::from(spec.value(params.scale_bits, index))
+                }
             });
         }
         values = next;

@@ -102,7 +102,7 @@ impl LeakyPlacement {
     }
 
     /// Fills every cell of the gadget given the neuron's `q` (already in `z`), and returns
-    /// `y`; `None` when `n` leaves the `b`-bit range (the caller reports the neuron).
+    /// `y`; `Err(n)` when `n` leaves the `b`-bit range (the caller reports the neuron).
     pub fn fill(
         &self,
         rescale: &[LimbSpec],
@@ -111,17 +111,17 @@ impl LeakyPlacement {
         dot_width: usize,
         z: &mut [i128],
         acc: &mut [i128],
-    ) -> Option<i128> {
+    ) -> Result<i128, i128> {
         let q = z[self.q_row];
         let sign = z[self.sign_row];
         let t = i128::from(self.alpha) * q;
         self.write_chain(&self.product, dot_width, z, acc);
-        if !decomposition_fits(t, rescale) {
-            return None;
-        }
         let sums = running_sum(t, rescale);
-        z[self.slope_block..self.slope_block + sums.len()].copy_from_slice(&sums);
         let n = sums[remainder_rows];
+        if !decomposition_fits(t, rescale) {
+            return Err(n);
+        }
+        z[self.slope_block..self.slope_block + sums.len()].copy_from_slice(&sums);
         self.write_chain(&self.difference, dot_width, z, acc);
         z[self.frame] = q - n;
         z[self.frame + magnitude_rows] = sign;
@@ -129,7 +129,7 @@ impl LeakyPlacement {
         self.write_chain(&self.sum, dot_width, z, acc);
         let y = n + sign * (q - n);
         z[self.output] = y;
-        Some(y)
+        Ok(y)
     }
 
     fn write_chain(&self, group: &DotGroup, dot_width: usize, z: &[i128], acc: &mut [i128]) {

@@ -5,6 +5,7 @@
 //! - [`rescale`]: the limb schedules that turn the range chip into a rounding rescale
 //!   with a bounded, signed result, plus the ReLU gate on its sign bit;
 //! - [`leaky`]: leaky ReLU assembled from the dot, rescale and ReLU gates;
+//! - [`squash`]: sigmoid and tanh on a clamped grid, by lookup in the range chip's table;
 //! - [`pack`]: bounded values packed several to a field element, for hashing;
 //! - [`poseidon`]: the Poseidon permutation and sponge, for hashed inputs, weights or outputs;
 //! - [`horner`]: packed words folded into one element at the binding, for folded outputs;
@@ -17,6 +18,7 @@ pub mod pack;
 pub mod poseidon;
 pub mod range;
 pub mod rescale;
+pub mod squash;
 pub mod strand;
 
 /// Bits per full limb of the range check by default; the lookup table holds

@@ -140,8 +140,17 @@ impl RangeChip {
     }
 }
 
-impl RangeInstructions for RangeChip {
-    fn load_table(&self, layouter: &mut impl Layouter<Fr>) -> Result<(), Error> {
+impl RangeChip {
+    /// Fills the lookup table: the limb widths' entries, then `extra` `(tag, value)` pairs
+    /// (the sigmoid and tanh tables of [`super::squash`], whose tags are above every width).
+    ///
+    /// # Errors
+    /// Propagates synthesis errors.
+    pub fn load_table_with(
+        &self,
+        layouter: &mut impl Layouter<Fr>,
+        extra: &[(Fr, Fr)],
+    ) -> Result<(), Error> {
         let config = &self.config;
         layouter.assign_table(
             || "limb widths and values",
@@ -163,9 +172,24 @@ impl RangeInstructions for RangeChip {
                         row += 1;
                     }
                 }
+                for (i, &(tag, value)) in extra.iter().enumerate() {
+                    table.assign_cell(|| "tag", config.table_tag, row + i, || Value::known(tag))?;
+                    table.assign_cell(
+                        || "value",
+                        config.table_value,
+                        row + i,
+                        || Value::known(value),
+                    )?;
+                }
                 Ok(())
             },
         )
+    }
+}
+
+impl RangeInstructions for RangeChip {
+    fn load_table(&self, layouter: &mut impl Layouter<Fr>) -> Result<(), Error> {
+        self.load_table_with(layouter, &[])
     }
 
     fn assign_block_fixed(&self, region: &mut Region<'_, Fr>, row: usize, schedule: &[LimbSpec]) {

@@ -302,8 +302,8 @@ pub fn x_cell(layout: &MlpLayout, l: usize, j: usize, i: usize) -> CellRef {
     }
 }
 
-/// Every advice cell the circuit assigns and constrains: the range lane, the accumulators,
-/// and the input slots that have a source (slots without one carry weight 0 and are free).
+/// Every advice cell the circuit assigns and constrains: the range lane (but a leaky ReLU
+/// frame's filler rows), the accumulators, and the input slots that have a source (slots without one carry weight 0 and are free).
 /// Dot row 0 is left out: a dot-gate failure there makes halo2-axiom's mock prover panic
 /// while it formats the report (the gate's `acc_prev` query wraps to a poisoned row).
 pub fn constrained_cells(layout: &MlpLayout) -> Vec<CellRef> {
@@ -430,12 +430,51 @@ pub struct Forged {
     pub y: i128,
 }
 
+/// The spec's dense layers and rescale computed directly, with `activate(activation, q)` after
+/// each neuron.
+pub fn forward_with(
+    model: &QuantizedMlp,
+    input: &[i64],
+    activate: impl Fn(Activation, i128) -> i128,
+) -> Vec<i128> {
+    let s = model.params.scale_bits;
+    let mut x: Vec<i128> = input.iter().map(|&v| v.into()).collect();
+    for layer in &model.layers {
+        x = (layer.weights.iter().zip(&layer.biases))
+            .map(|(row, &b)| {
+                let products = row.iter().zip(&x).map(|(&w, &v)| i128::from(w) * v);
+                let acc = i128::from(b) + products.sum::<i128>();
+                activate(layer.activation, (acc + (1 << (s - 1))).div_euclid(1 << s))
+            })
+            .collect();
+    }
+    x
+}
+
+/// Asserts that `model` (whose layer 0 has a fixed-weight activation) is refused under every
+/// witnessed-weight visibility.
+#[track_caller]
+pub fn assert_needs_fixed_weights(model: &QuantizedMlp) {
+    use zkmlp_circuits::{SpecError, Visibility, VisibilitySettings};
+    for weights in [Visibility::Private, Visibility::Public, Visibility::Hashed] {
+        let visibility = VisibilitySettings {
+            weights,
+            ..Default::default()
+        };
+        assert!(matches!(
+            MlpLayout::with_visibility(model.clone(), 1, visibility),
+            Err(SpecError::UnsupportedActivation { layer: 0, .. })
+        ));
+    }
+}
+
 /// `y` for a given `q` under `activation`.
 pub fn activate(activation: Activation, q: i128) -> i128 {
     match activation {
         Activation::Relu => q.max(0),
         Activation::Identity => q,
         Activation::LeakyRelu { .. } => unreachable!("leaky_chip.rs covers leaky ReLU"),
+        Activation::Squash(_) => unreachable!("squash_chip.rs covers sigmoid and tanh"),
     }
 }
 
