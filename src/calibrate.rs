@@ -347,6 +347,10 @@ pub struct CandidateFit {
     pub k: u32,
     /// Accuracy on the samples.
     pub report: QuantizationReport,
+    /// Samples whose decision differs from the float model's, for a classifier head (last
+    /// layer sigmoid: `p >= 1/2` per output; tanh: `y >= 0`); `0` for other models, and for
+    /// samples the setting cannot represent (those are counted in `report`).
+    pub decision_flips: usize,
 }
 
 /// Accuracy of the chosen setting on the samples.
@@ -611,18 +615,24 @@ pub fn calibrate(
     let chosen = match options.objective {
         Objective::Accuracy => fits().max_by_key(|fit| fit.params.scale_bits),
         Objective::Resources => {
-            let k = fits()
-                .filter(|fit| fit.report.max_abs_error <= tolerance)
-                .map(|fit| fit.k)
-                .min();
+            // Within the tolerance, and for a classifier head the same decision as the float
+            // model on at least 99% of the samples.
+            let within = |fit: &&CandidateFit| {
+                fit.report.max_abs_error <= tolerance && 100 * fit.decision_flips <= samples.len()
+            };
+            let k = fits().filter(within).map(|fit| fit.k).min();
             match k {
-                Some(k) => fits().filter(|fit| fit.k == k).min_by(|a, b| {
-                    let key = |f: &CandidateFit| (f.report.max_abs_error, f.report.mean_abs_error);
-                    key(a)
-                        .partial_cmp(&key(b))
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                        .then(a.params.activation_bits.cmp(&b.params.activation_bits))
-                }),
+                Some(k) => fits()
+                    .filter(within)
+                    .filter(|fit| fit.k == k)
+                    .min_by(|a, b| {
+                        let key =
+                            |f: &CandidateFit| (f.report.max_abs_error, f.report.mean_abs_error);
+                        key(a)
+                            .partial_cmp(&key(b))
+                            .unwrap_or(std::cmp::Ordering::Equal)
+                            .then(a.params.activation_bits.cmp(&b.params.activation_bits))
+                    }),
                 None => {
                     if let Some(best) = fits()
                         .min_by(|a, b| a.report.max_abs_error.total_cmp(&b.report.max_abs_error))
@@ -759,14 +769,67 @@ fn try_scale(
         layers: quantized.layers,
     };
     let report = quantization_report(model, &quantized, samples)?;
+    let quantized_for_flips = quantized.clone();
     let k = CompiledModel::new_batch(quantized, batch_size)
         .map_err(|e| CalibrationError::Compile(Box::new(e)))?
         .k();
     Ok(Candidate {
         scale_bits,
         required_bits: Some(bits),
-        fit: Some(CandidateFit { params, k, report }),
+        fit: Some(CandidateFit {
+            params,
+            k,
+            report,
+            decision_flips: decision_flips(model, &quantized_for_flips, samples)?,
+        }),
     })
+}
+
+/// How many samples get another decision from `quantized` than from the float `model`, for a
+/// classifier head: a last layer in sigmoid decides `p >= 1/2` per output, in tanh `y >= 0`,
+/// and a model with a sigmoid or tanh inside and several outputs (scikit-learn's binary
+/// classifier ends in `[1 - p, p]`) decides by argmax. `0` for any other model. Samples
+/// `quantized` cannot represent are not counted here (the report counts them).
+fn decision_flips(
+    model: &Mlp,
+    quantized: &QuantizedMlp,
+    samples: &[Vec<f64>],
+) -> Result<usize, CalibrationError> {
+    use crate::model::Activation;
+    let squashes = |a: &Activation| matches!(a, Activation::Sigmoid | Activation::Tanh);
+    let threshold = match model.layers.last().map(|l| l.activation) {
+        Some(Activation::Sigmoid) => Some(0.5),
+        Some(Activation::Tanh) => Some(0.0),
+        _ if model.output_size() >= 2 && model.layers.iter().any(|l| squashes(&l.activation)) => {
+            None
+        }
+        _ => return Ok(0),
+    };
+    let decide = |outputs: &[f64]| -> Vec<usize> {
+        match threshold {
+            Some(t) => outputs.iter().map(|&v| usize::from(v >= t)).collect(),
+            None => {
+                let best =
+                    (0..outputs.len()).fold(0, |b, i| if outputs[i] > outputs[b] { i } else { b });
+                vec![best]
+            }
+        }
+    };
+    let mut flips = 0;
+    for x in samples {
+        let expected = model.forward(x)?;
+        let Ok(out) =
+            quantize_input(quantized.params, x).and_then(|i| reference_forward(quantized, &i))
+        else {
+            continue;
+        };
+        let ours: Vec<f64> = out
+            .iter()
+            .map(|&v| dequantize(quantized.params, v))
+            .collect();
+        flips += usize::from(decide(&expected) != decide(&ours));
+    }
+    Ok(flips)
 }
 
 /// The chosen setting's percent and max relative errors.

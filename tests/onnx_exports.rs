@@ -438,3 +438,45 @@ mod hand_built {
         ));
     }
 }
+
+/// Calibration for resources keeps a classifier's decisions: scikit-learn's binary classifier
+/// (sigmoid, then `[1 - p, p]`) agrees with onnxruntime on the class of at least 99% of its
+/// calibration samples (before decisions counted, `s = 8` was chosen and one sample flipped).
+#[test]
+fn calibration_keeps_a_binary_classifiers_classes() {
+    use zkmlp::calibrate::{calibrate, CalibrationOptions};
+    use zkmlp::quantize::{dequantize, quantize_input, reference_forward};
+    let imported = import_onnx(fixture("skl_binary_classifier.onnx"), &Default::default()).unwrap();
+    let reference = reference("skl_binary_classifier.onnx");
+    let calibration = calibrate(
+        &imported.model,
+        &reference.inputs,
+        &CalibrationOptions::default(),
+    )
+    .unwrap();
+    let chosen = (calibration.candidates.iter())
+        .filter_map(|c| c.fit.as_ref())
+        .find(|fit| fit.params == calibration.params)
+        .unwrap();
+    assert_eq!(chosen.decision_flips, 0);
+    let (q, params) = (&calibration.quantized, calibration.params);
+    let outputs = reference.outputs.as_ref().unwrap();
+    let agree = (reference.inputs.iter().zip(outputs))
+        .filter(|(x, theirs)| {
+            let fixed = reference_forward(q, &quantize_input(params, x).unwrap()).unwrap();
+            let ours: Vec<f64> = fixed.iter().map(|&v| dequantize(params, v)).collect();
+            Head::Values.class(&ours, 0.5) == Head::Values.class(theirs, 0.5)
+        })
+        .count();
+    println!(
+        "skl_binary_classifier calibrated: s = {}, k = {}, class agreement {agree}/{}",
+        params.scale_bits,
+        calibration.k,
+        outputs.len()
+    );
+    assert!(
+        100 * agree >= 99 * outputs.len(),
+        "{agree}/{}",
+        outputs.len()
+    );
+}
