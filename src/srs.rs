@@ -17,7 +17,7 @@
 //! # Validated once, where it enters
 //!
 //! An SRS is checked when it enters: [`Srs::read_file`] and [`Srs::from_bytes`] check every
-//! point read to be on its curve, the powers with a pairing ([`check`]: `G2` and `[tau] G2`
+//! point read to be on its curve, the powers with a pairing (`srs::check`: `G2` and `[tau] G2`
 //! against the G1 powers, as for `.ptau` files), and the Lagrange points against the powers
 //! with a random linear combination (no group FFT). [`Srs::read_file`] with a circuit size
 //! `k` reads only the `2^k` powers that size needs ([`file`]), so the cost of a setup

@@ -2,7 +2,7 @@
 //! the legacy one) or scikit-learn (skl2onnx) becomes a float [`Mlp`], plus the [`Head`] the
 //! export applies to the proven outputs.
 //!
-//! The file is decoded, external data is read from beside it ([`external`]: path-safe and
+//! The file is decoded, external data is read from beside it (`onnx::external`: path-safe and
 //! bounds-checked), scikit-learn's `Scaler` is rewritten as `Sub` and `Mul`, and the chain of
 //! operators from the selected output back to the single input is found. The part of the
 //! graph that output needs is analysed with `tract-onnx` (shapes inferred with the batch fixed
