@@ -606,6 +606,7 @@ pub fn calibrate(
         candidates.push(try_scale(
             model,
             samples,
+            &float_outputs,
             &input_range,
             scale_bits,
             options.batch_size,
@@ -721,6 +722,7 @@ fn sample_box(
 fn try_scale(
     model: &Mlp,
     samples: &[Vec<f64>],
+    float_outputs: &[Vec<f64>],
     range: &InputRange,
     scale_bits: u32,
     batch_size: usize,
@@ -769,7 +771,7 @@ fn try_scale(
         layers: quantized.layers,
     };
     let report = quantization_report(model, &quantized, samples)?;
-    let quantized_for_flips = quantized.clone();
+    let decision_flips = decision_flips(model, &quantized, samples, float_outputs);
     let k = CompiledModel::new_batch(quantized, batch_size)
         .map_err(|e| CalibrationError::Compile(Box::new(e)))?
         .k();
@@ -780,7 +782,7 @@ fn try_scale(
             params,
             k,
             report,
-            decision_flips: decision_flips(model, &quantized_for_flips, samples)?,
+            decision_flips,
         }),
     })
 }
@@ -794,7 +796,8 @@ fn decision_flips(
     model: &Mlp,
     quantized: &QuantizedMlp,
     samples: &[Vec<f64>],
-) -> Result<usize, CalibrationError> {
+    float_outputs: &[Vec<f64>],
+) -> usize {
     use crate::model::Activation;
     let squashes = |a: &Activation| matches!(a, Activation::Sigmoid | Activation::Tanh);
     let threshold = match model.layers.last().map(|l| l.activation) {
@@ -803,7 +806,7 @@ fn decision_flips(
         _ if model.output_size() >= 2 && model.layers.iter().any(|l| squashes(&l.activation)) => {
             None
         }
-        _ => return Ok(0),
+        _ => return 0,
     };
     let decide = |outputs: &[f64]| -> Vec<usize> {
         match threshold {
@@ -816,8 +819,7 @@ fn decision_flips(
         }
     };
     let mut flips = 0;
-    for x in samples {
-        let expected = model.forward(x)?;
+    for (x, expected) in samples.iter().zip(float_outputs) {
         let Ok(out) =
             quantize_input(quantized.params, x).and_then(|i| reference_forward(quantized, &i))
         else {
@@ -827,9 +829,9 @@ fn decision_flips(
             .iter()
             .map(|&v| dequantize(quantized.params, v))
             .collect();
-        flips += usize::from(decide(&expected) != decide(&ours));
+        flips += usize::from(decide(expected) != decide(&ours));
     }
-    Ok(flips)
+    flips
 }
 
 /// The chosen setting's percent and max relative errors.
