@@ -37,6 +37,20 @@ struct Fixture {
     stranger: DataProvider,
 }
 
+/// Proving keys under `visibility` for the test model and for its twin of the same shape,
+/// which differs in one weight.
+fn keys_of_model_and_twin(visibility: VisibilitySettings) -> (ProvingKey, ProvingKey) {
+    let quantized = quantize(&common::small_model(), MlpParams::default()).unwrap();
+    let mut other = quantized.clone();
+    other.layers[0].weights[0][0] += 1;
+    let key = |model| {
+        let compiled = CompiledModel::with_visibility(model, 1, visibility).unwrap();
+        let srs = Srs::unsafe_setup_for_testing(compiled.k(), 3);
+        ProvingKey::generate(&srs, &compiled).unwrap()
+    };
+    (key(quantized), key(other))
+}
+
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
@@ -45,15 +59,7 @@ fn fixture() -> &'static Fixture {
             weights: Visibility::Hashed,
             outputs: Visibility::Public,
         };
-        let quantized = quantize(&common::small_model(), MlpParams::default()).unwrap();
-        let mut other = quantized.clone();
-        other.layers[0].weights[0][0] += 1;
-        let key = |model| {
-            let compiled = CompiledModel::with_visibility(model, 1, visibility).unwrap();
-            let srs = Srs::unsafe_setup_for_testing(compiled.k(), 3);
-            ProvingKey::generate(&srs, &compiled).unwrap()
-        };
-        let (pk, other_pk) = (key(quantized), key(other));
+        let (pk, other_pk) = keys_of_model_and_twin(visibility);
         let solc = Solc::default();
         let verifier = compile_verifier(pk.verifying_key(), &solc)
             .expect("compiling needs Node.js and `npm ci` at the repository root");
@@ -336,15 +342,7 @@ fn public_weights_are_pinned_by_their_hash() {
         weights: Visibility::Public,
         outputs: Visibility::Public,
     };
-    let quantized = quantize(&common::small_model(), MlpParams::default()).unwrap();
-    let mut other = quantized.clone();
-    other.layers[0].weights[0][0] += 1;
-    let key = |model| {
-        let compiled = CompiledModel::with_visibility(model, 1, visibility).unwrap();
-        let srs = Srs::unsafe_setup_for_testing(compiled.k(), 3);
-        ProvingKey::generate(&srs, &compiled).unwrap()
-    };
-    let (pk, other_pk) = (key(quantized), key(other));
+    let (pk, other_pk) = keys_of_model_and_twin(visibility);
     assert!(matches!(
         zkmlp::evm::model_pin(pk.verifying_key()),
         zkmlp::evm::ModelPin::PublicWeights { start: 5, .. }
