@@ -241,6 +241,17 @@ fn a_limb_one_above_its_width_fails_on_its_row() {
 }
 
 #[test]
+fn a_scaled_limb_matching_another_widths_entry_fails() {
+    // The table holds (w, w v): a width-1 limb of 8 looks up (1, 8), whose second component
+    // is the entry (8, 8 * 1)'s, and a width-4 limb of 16 looks up (4, 64) = (4, 8 * 8). The
+    // tags differ, so both fail.
+    let circuit = RangeTest::new(&[(8, limbs(&[1]))]);
+    assert_fails(circuit.verify(), vec![lookup(circuit.start(0))]);
+    let circuit = RangeTest::new(&[(0, limbs(&[8])), (16, limbs(&[4]))]);
+    assert_fails(circuit.verify(), vec![lookup(circuit.start(1))]);
+}
+
+#[test]
 fn a_negative_value_fails() {
     // The honest running sum of -1 pushes the sign into the top limb: z = [-1, -1], limbs
     // (255, p - 1).

@@ -1,15 +1,20 @@
 //! Range checks by running-sum decomposition into short limbs, against one tagged table.
 //!
 //! A decomposition block occupies consecutive rows of the advice column `z`. Row `i` carries
-//! fixed values `tag_i = w_i` (the limb width), `enable_i = 1`, `offset_i` and
-//! `factor_i = 2^(w_i)`, except the block's last row, where `factor = 0`. The lookup
+//! fixed values `tag_i = w_i` (the limb width), `offset_i` and `factor_i`, each *scaled by the
+//! tag*: the columns hold `t_i = w_i`, `t_i * o_i` and `t_i * 2^(w_i)` (`0` on the block's last
+//! row), where `o_i` is the offset added before the limb. The lookup
 //!
 //! ```text
-//! (tag, enable * z_i + offset_i - factor_i * z_{i+1})  in  { (w, v) : w in W, 0 <= v < 2^w } u {(0, 0)}
+//! (t, t * z_i + t o_i - t 2^(w_i) z_{i+1})  in  { (w, w v) : w in W, 0 <= v < 2^w } u {(0, 0)}
 //! ```
 //!
-//! states that the limb `l_i = z_i + offset_i - 2^(w_i) z_{i+1}` lies in `[0, 2^(w_i))`, and
-//! in the last row that `z_last + offset_last` itself does. Unrolled, with integer limbs:
+//! states that `t l_i = t v` for a table value `v` of width `t`, with the limb
+//! `l_i = z_i + o_i - 2^(w_i) z_{i+1}`. Every tag in use is a nonzero field element (widths
+//! `1..=12`, squash tags from 16), so `t l_i = t v` gives `l_i = v`: the limb lies in
+//! `[0, 2^(w_i))`, and in the last row `z_last + o_last` itself does. A row outside every
+//! block has all three fixed values zero and looks up `(0, 0)`, which the table holds; no
+//! separate enable column is needed. Unrolled, with integer limbs:
 //!
 //! ```text
 //! z_0 = sum_i l_i * 2^(w_0 + ... + w_(i-1)) - (offsets, each scaled the same way)
@@ -18,8 +23,7 @@
 //! Every limb is a small integer, so the right-hand side is an integer of at most
 //! `sum w_i + 1` bits: as long as that is far below the field size (the circuit uses at
 //! most 65 bits, whatever the limb width: a wider limb only means fewer rows for the same
-//! bits), `z_0` has exactly one decomposition and nothing wraps. Rows where
-//! `enable = 0` have every fixed value zero and look up `(0, 0)`.
+//! bits), `z_0` has exactly one decomposition and nothing wraps.
 
 use ff::Field;
 use halo2_proofs::{
@@ -45,17 +49,15 @@ pub struct LimbSpec {
 pub struct RangeConfig {
     /// The running sum `z`.
     pub z: Column<Advice>,
-    /// Width of the limb looked up on this row (`0` when disabled).
+    /// Width `t` of the limb looked up on this row (`0` outside every block).
     pub tag: Column<Fixed>,
-    /// `1` on rows of a decomposition block.
-    pub enable: Column<Fixed>,
-    /// `2^w` on all but a block's last row, `0` there.
+    /// `t * 2^w` on all but a block's last row, `0` there.
     pub factor: Column<Fixed>,
-    /// Constant added to `z` before taking the limb.
+    /// `t * o`, with `o` the constant added to `z` before taking the limb.
     pub offset: Column<Fixed>,
     /// Table column of widths.
     pub table_tag: TableColumn,
-    /// Table column of values.
+    /// Table column of values, each scaled by its tag (`t * v`).
     pub table_value: TableColumn,
     /// The limb widths the table serves, ascending and distinct.
     pub widths: Vec<u32>,
@@ -113,7 +115,6 @@ impl RangeChip {
         let config = RangeConfig {
             z,
             tag: meta.fixed_column(),
-            enable: meta.fixed_column(),
             factor: meta.fixed_column(),
             offset: meta.fixed_column(),
             table_tag: meta.lookup_table_column(),
@@ -124,12 +125,11 @@ impl RangeChip {
             let z_cur = meta.query_advice(config.z, Rotation::cur());
             let z_next = meta.query_advice(config.z, Rotation::next());
             let tag = meta.query_fixed(config.tag, Rotation::cur());
-            let enable = meta.query_fixed(config.enable, Rotation::cur());
             let factor = meta.query_fixed(config.factor, Rotation::cur());
             let offset = meta.query_fixed(config.offset, Rotation::cur());
-            // l = z_i + offset_i - 2^(w_i) z_{i+1},  0 <= l < 2^(w_i)
-            let limb = enable * z_cur + offset - factor * z_next;
-            vec![(tag, config.table_tag), (limb, config.table_value)]
+            // t l = t (z_i + o_i - 2^(w_i) z_{i+1}) = t v,  0 <= v < 2^t,  t != 0 in a block
+            let scaled_limb = tag.clone() * z_cur + offset - factor * z_next;
+            vec![(tag, config.table_tag), (scaled_limb, config.table_value)]
         });
         config
     }
@@ -141,8 +141,9 @@ impl RangeChip {
 }
 
 impl RangeChip {
-    /// Fills the lookup table: the limb widths' entries, then `extra` `(tag, value)` pairs
-    /// (the sigmoid and tanh tables of [`super::squash`], whose tags are above every width).
+    /// Fills the lookup table: `(0, 0)`, the limb widths' entries `(w, w v)`, then `extra`
+    /// `(tag, tag * value)` pairs (the sigmoid and tanh tables of [`super::squash`], whose
+    /// tags are above every width, already scaled by the caller).
     ///
     /// # Errors
     /// Propagates synthesis errors.
@@ -162,7 +163,7 @@ impl RangeChip {
                     for value in 0..(1u64 << width) {
                         let tag = Fr::from(u64::from(width));
                         table.assign_cell(|| "tag", config.table_tag, row, || Value::known(tag))?;
-                        let v = Fr::from(value);
+                        let v = tag * Fr::from(value);
                         table.assign_cell(
                             || "value",
                             config.table_value,
@@ -201,12 +202,32 @@ impl RangeInstructions for RangeChip {
             } else {
                 Fr::from(1u64 << limb.width)
             };
-            region.assign_fixed(config.tag, row + i, Fr::from(u64::from(limb.width)));
-            region.assign_fixed(config.enable, row + i, Fr::ONE);
-            region.assign_fixed(config.factor, row + i, factor);
-            region.assign_fixed(config.offset, row + i, i128_to_field(limb.offset));
+            let tag = Fr::from(u64::from(limb.width));
+            assign_scaled_row(
+                config,
+                region,
+                row + i,
+                tag,
+                factor,
+                i128_to_field(limb.offset),
+            );
         }
     }
+}
+
+/// Assigns one lookup row's fixed values: the tag `t` (nonzero), and `t * factor`,
+/// `t * offset`, so that the row looks up `(t, t * (z + offset - factor * z_next))`.
+pub fn assign_scaled_row(
+    config: &RangeConfig,
+    region: &mut Region<'_, Fr>,
+    row: usize,
+    tag: Fr,
+    factor: Fr,
+    offset: Fr,
+) {
+    region.assign_fixed(config.tag, row, tag);
+    region.assign_fixed(config.factor, row, tag * factor);
+    region.assign_fixed(config.offset, row, tag * offset);
 }
 
 /// Computes the running sum `z_0 = value, z_1, ..., z_(n-1)` of a block.

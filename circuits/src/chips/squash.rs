@@ -12,12 +12,15 @@
 //!    `a' = max(w, 0)`, and a dot row `l = M - a'`. So `l = min(max(u, 0), M)`: the clamp,
 //!    proven with sign bits of range-checked values, nothing wraps;
 //! 4. a *lookup row*: `z = l`, and `y` on the next row, where a signed block bounds `y` to `b`
-//!    bits. The row's fixed values (`tag = 16 + table index`, `enable = 1`,
-//!    `factor = -2^c`, `offset = 2^c y_0`) make the range lookup read
+//!    bits. The row's fixed values (`tag = 16 + table index`, `factor = -2^c`,
+//!    `offset = 2^c y_0`, the last two scaled by the tag as every range row's are) make the
+//!    range lookup read
 //!
 //!    ```text
-//!    (tag, l + 2^c (y + y_0))  in  { (tag, l' + 2^c (F(l') + y_0)) : 0 <= l' < 2T }
+//!    (tag, tag (l + 2^c (y + y_0)))  in  { (tag, tag (l' + 2^c (F(l') + y_0))) : 0 <= l' < 2T }
 //!    ```
+//!
+//!    and the tag is nonzero, so the second components agree without the factor `tag`.
 //!
 //!    with `2^c >= 2T` and `y_0 = 2^s` for tanh (0 for sigmoid). Both sides are integers of
 //!    absolute value below `2^(c + b + 1) << p` (`l` is in `[0, 2T)` by step 3, `y` in
@@ -30,10 +33,11 @@
 //! table rows and range-lane rows when it has them. The constants are fixed dot weights, so
 //! the weights must be fixed (as for leaky ReLU).
 
-use ff::Field;
 use halo2_proofs::{circuit::Region, halo2curves::bn256::Fr};
 
-use crate::chips::range::{decomposition_fits, running_sum, LimbSpec, RangeConfig};
+use crate::chips::range::{
+    assign_scaled_row, decomposition_fits, running_sum, LimbSpec, RangeConfig,
+};
 use crate::field::i128_to_field;
 use crate::layout::{CellRef, Lane};
 use crate::spec::SquashSpec;
@@ -158,16 +162,19 @@ impl SquashPlacement {
     ) {
         let c = 1i128 << self.spec.index_bits();
         let offset = c * i128::from(self.spec.output_offset(scale_bits));
-        let row = self.lookup_row;
-        region.assign_fixed(range.tag, row, Fr::from(self.tag));
-        region.assign_fixed(range.enable, row, Fr::ONE);
-        region.assign_fixed(range.factor, row, -i128_to_field(c));
-        region.assign_fixed(range.offset, row, i128_to_field(offset));
+        assign_scaled_row(
+            range,
+            region,
+            self.lookup_row,
+            Fr::from(self.tag),
+            -i128_to_field(c),
+            i128_to_field(offset),
+        );
     }
 }
 
-/// The table entries `(tag, l + 2^c (F(l) + y_0))` of the `specs` of a circuit (tag
-/// `16 + i` for the `i`-th), for the range chip's table.
+/// The table entries `(tag, tag (l + 2^c (F(l) + y_0)))` of the `specs` of a circuit (tag
+/// `16 + i` for the `i`-th), scaled by the tag as the range chip's table is.
 pub fn table_entries(specs: &[SquashSpec], scale_bits: u32) -> Vec<(Fr, Fr)> {
     specs
         .iter()
@@ -177,7 +184,10 @@ pub fn table_entries(specs: &[SquashSpec], scale_bits: u32) -> Vec<(Fr, Fr)> {
             spec.table(scale_bits)
                 .into_iter()
                 .enumerate()
-                .map(move |(l, y)| (tag, i128_to_field(spec.encode(scale_bits, l as i64, y))))
+                .map(move |(l, y)| {
+                    let value = i128_to_field(spec.encode(scale_bits, l as i64, y));
+                    (tag, tag * value)
+                })
         })
         .collect()
 }
