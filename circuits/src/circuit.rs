@@ -142,7 +142,7 @@ impl MlpConfig {
         let visibility = params.visibility;
         let pack = visibility
             .any_packed()
-            .then(|| PackChip::configure(meta, inputs[0], acc, dot.chain, dot.bias));
+            .then(|| PackChip::configure(meta, inputs[0], acc, dot.weights[0], dot.bias));
         let lanes = hash_lanes(params.dot_width, witnessed).map(|lane| advice[lane.index()]);
         let poseidon = visibility
             .any_hashed()
@@ -241,7 +241,7 @@ impl Circuit<Fr> for MlpCircuit {
                 assign_fold_fixed(&config, layout, &mut region)?;
                 for (row, dot_row) in layout.dot_rows.iter().enumerate() {
                     match dot_row {
-                        Some(dot_row) => dot.assign_row_fixed(&mut region, row, dot_row)?,
+                        Some(dot_row) => dot.assign_row_fixed(&mut region, row, dot_row),
                         None => dot.assign_empty_row(&mut region, row),
                     }
                 }

@@ -380,7 +380,8 @@ impl MlpWitness {
 
 /// The accumulators of the packed chain of `leader` (slot 0 of its group), row by row, from
 /// the chain's fixed values and the range-lane cells it reads (inputs and the other slots'
-/// `z0`, all already in `z`): `acc = chain * acc_prev + bias + sum_i w_i x_i` in the field.
+/// `z0`, all already in `z`): `acc = chain acc_prev + bias + sum_i w_i x_i` in the field
+/// (`chain = q - 1`, see [`crate::chips::dot`]).
 fn packed_chain(layout: &MlpLayout, leader: &NeuronPlacement, z: &[i128]) -> Vec<(usize, Fr)> {
     let mut running = Fr::ZERO;
     (leader.dot_start..leader.dot_start + leader.dot_rows)

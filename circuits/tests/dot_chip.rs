@@ -1,5 +1,5 @@
 //! The dot-product chip on its own: a three-row chain with bias and a separate one-row chain
-//! verify, and every way of breaking `acc = chain * acc_prev + bias + sum w_i x_i` fails on
+//! verify, and every way of breaking `q (acc - (q - 1) acc_prev - bias - sum w_i x_i) = 0` fails on
 //! exactly the rows whose relation it breaks.
 
 mod common;
@@ -88,7 +88,7 @@ impl DotTest {
         test
     }
 
-    /// `chain * acc_prev + bias + sum w_i x_i` on `row`, with `acc_prev` given or honest.
+    /// `(q - 1) acc_prev + bias + sum w_i x_i` on `row` (`q - 1` is `chain`), with `acc_prev` given or honest.
     fn expected_acc(&self, row: usize, acc_prev: Option<i128>) -> i128 {
         let dot = &self.rows[row];
         let products: i128 = dot
@@ -163,7 +163,7 @@ impl Circuit<Fr> for DotTest {
                     region.assign_advice(*column, 0, Value::known(Fr::from(SPARE)));
                 }
                 for (row, dot) in self.rows.iter().enumerate() {
-                    chip.assign_row_fixed(&mut region, at(row), dot)?;
+                    chip.assign_row_fixed(&mut region, at(row), dot);
                     for (column, value) in config.inputs.iter().zip(x[row]) {
                         region.assign_advice(*column, at(row), Value::known(value));
                     }

@@ -4,28 +4,35 @@
 //! in fewer rows, narrow rows cost fewer columns, a smaller proof and less verifier gas.
 //!
 //! Row layout: advice `x_0..x_(W-1)` (inputs, copied from earlier activations) and `acc`;
-//! fixed `w_0..w_(W-1)` (weights), `bias` and `chain`. The gate
+//! fixed `w_0..w_(W-1)` (weights), `bias` and `q`, which both enables the gate and says
+//! whether the row continues a chain: `q = 0` off, `1` a chain's first row, `2` after. The
+//! gate
 //!
 //! ```text
-//! acc_cur = chain * acc_prev + bias + sum_i w_i * x_i
+//! q * (acc_cur - (q - 1) * acc_prev - bias - sum_i w_i * x_i) = 0
 //! ```
 //!
-//! computes one neuron's accumulator over `ceil(n / W)` rows: the first row has `chain = 0`
-//! and carries the bias, the others `chain = 1`, `bias = 0`. Unused input slots have weight 0.
-//! The weights are fixed columns, so the verifying key commits to the model.
+//! computes one neuron's accumulator over `ceil(n / W)` rows: the first row (`q = 1`) carries
+//! the bias, the others (`q = 2`) add to the row above and have `bias = 0`. With `q` in
+//! `{1, 2}` the factor `q` is nonzero and `q - 1` is the old 0/1 `chain`, so the gate is
+//! exactly `acc_cur = chain * acc_prev + bias + sum_i w_i x_i`; `q = 0` switches it off. Unused
+//! input slots have weight 0. The weights are fixed columns, so the verifying key commits to
+//! the model. Merging the selector into `q` saves a fixed column (one commitment in the
+//! verifying key, one verifier multi-scalar term); the gate's degree becomes 3 (4 with
+//! witnessed weights).
 //!
 //! When the weights are witnessed instead (private, public or hashed weights), advice columns
 //! `m_0..m_(W-1)` hold them, copied from their range-checked cells, and the fixed `w_i` become
-//! 0/1 slot flags: the gate is `acc_cur = chain * acc_prev + bias + sum_i w_i * m_i * x_i`
-//! (degree 4 with the selector). A flag of 0 switches an unused slot off, so its unconstrained
+//! 0/1 slot flags: the gate is `q * (acc_cur - (q - 1) * acc_prev - bias - sum_i w_i m_i x_i)`
+//! (degree 4). A flag of 0 switches an unused slot off, so its unconstrained
 //! cells cannot add anything. The bias is then witnessed too: it sits in the `acc` cell of the
-//! row above the chain (gate off there), and every row of the chain has `chain = 1`.
+//! row above the chain (gate off there), and every row of the chain has `q = 2`.
 
 use ff::Field;
 use halo2_proofs::{
     circuit::Region,
     halo2curves::bn256::Fr,
-    plonk::{Advice, Column, ConstraintSystem, Constraints, Error, Expression, Fixed, Selector},
+    plonk::{Advice, Column, ConstraintSystem, Constraints, Expression, Fixed},
     poly::Rotation,
 };
 
@@ -34,7 +41,13 @@ use crate::field::i128_to_field;
 /// Largest supported number of multiply-accumulates per row (8 advice columns in all).
 pub const MAX_DOT_WIDTH: usize = 6;
 
-/// Columns and selector of the dot-product gate.
+/// `q` on a chain's first row.
+pub const Q_FIRST: u64 = 1;
+
+/// `q` on a row continuing a chain.
+pub const Q_CHAIN: u64 = 2;
+
+/// Columns of the dot-product gate.
 #[derive(Clone, Debug)]
 pub struct DotConfig {
     /// Input cells, one per multiply-accumulate.
@@ -47,10 +60,8 @@ pub struct DotConfig {
     pub witnessed: Option<Vec<Column<Advice>>>,
     /// Bias, nonzero only on a chain's first row.
     pub bias: Column<Fixed>,
-    /// `0` on a chain's first row, `1` after.
-    pub chain: Column<Fixed>,
-    /// Enables the gate.
-    pub selector: Selector,
+    /// `0` where the gate is off, `1` on a chain's first row, `2` after.
+    pub q: Column<Fixed>,
 }
 
 /// The fixed values of one dot-product row.
@@ -97,15 +108,7 @@ impl DotRow {
 /// What the dot-product chip offers.
 pub trait DotInstructions {
     /// Enables the gate on `row` and assigns its fixed values.
-    ///
-    /// # Errors
-    /// Propagates synthesis errors.
-    fn assign_row_fixed(
-        &self,
-        region: &mut Region<'_, Fr>,
-        row: usize,
-        dot: &DotRow,
-    ) -> Result<(), Error>;
+    fn assign_row_fixed(&self, region: &mut Region<'_, Fr>, row: usize, dot: &DotRow);
 }
 
 /// The dot-product chip.
@@ -115,13 +118,13 @@ pub struct DotChip {
 }
 
 impl DotChip {
-    /// Assigns zero weights, bias and chain on `row` without enabling the gate.
+    /// Assigns zero weights, bias and `q` on `row`: the gate is off there.
     ///
     /// Used for row 0, which must not carry the gate (its `acc_prev` would wrap to the last
     /// row); assigning it keeps the region starting at row 0 for the mock prover's reports.
     pub fn assign_empty_row(&self, region: &mut Region<'_, Fr>, row: usize) {
         let config = &self.config;
-        for column in config.weights.iter().chain([&config.bias, &config.chain]) {
+        for column in config.weights.iter().chain([&config.bias, &config.q]) {
             region.assign_fixed(*column, row, Fr::ZERO);
         }
     }
@@ -147,14 +150,13 @@ impl DotChip {
             witnessed: witnessed.map(<[_]>::to_vec),
             weights: inputs.iter().map(|_| meta.fixed_column()).collect(),
             bias: meta.fixed_column(),
-            chain: meta.fixed_column(),
-            selector: meta.selector(),
+            q: meta.fixed_column(),
         };
         meta.create_gate("dot product", |meta| {
-            let selector = meta.query_selector(config.selector);
+            let q = meta.query_fixed(config.q, Rotation::cur());
             let acc_cur = meta.query_advice(config.acc, Rotation::cur());
             let acc_prev = meta.query_advice(config.acc, Rotation::prev());
-            let chain = meta.query_fixed(config.chain, Rotation::cur());
+            let chain = q.clone() - Expression::Constant(Fr::ONE);
             let bias = meta.query_fixed(config.bias, Rotation::cur());
             let products =
                 (0..config.inputs.len()).fold(Expression::Constant(Fr::ZERO), |sum, i| {
@@ -165,11 +167,11 @@ impl DotChip {
                         None => sum + w * x,
                     }
                 });
-            // acc_cur = chain * acc_prev + bias + sum_i w_i x_i
+            // q (acc_cur - (q - 1) acc_prev - bias - sum_i w_i x_i) = 0,  q in {0, 1, 2}
             Constraints::with_selector(
-                selector,
+                q,
                 [(
-                    "acc = chain * acc_prev + bias + sum w_i x_i",
+                    "acc = (q - 1) * acc_prev + bias + sum w_i x_i",
                     acc_cur - chain * acc_prev - bias - products,
                 )],
             )
@@ -179,24 +181,14 @@ impl DotChip {
 }
 
 impl DotInstructions for DotChip {
-    fn assign_row_fixed(
-        &self,
-        region: &mut Region<'_, Fr>,
-        row: usize,
-        dot: &DotRow,
-    ) -> Result<(), Error> {
+    fn assign_row_fixed(&self, region: &mut Region<'_, Fr>, row: usize, dot: &DotRow) {
         let config = &self.config;
-        config.selector.enable(region, row)?;
         let (weights, bias) = dot.field_values();
         for (column, weight) in config.weights.iter().zip(weights) {
             region.assign_fixed(*column, row, weight);
         }
         region.assign_fixed(config.bias, row, bias);
-        region.assign_fixed(
-            config.chain,
-            row,
-            if dot.chain { Fr::ONE } else { Fr::ZERO },
-        );
-        Ok(())
+        let q = if dot.chain { Q_CHAIN } else { Q_FIRST };
+        region.assign_fixed(config.q, row, Fr::from(q));
     }
 }

@@ -13,8 +13,9 @@
 //! field modulus with exactly one base-`2^B` expansion: distinct value lists give distinct
 //! packed elements, and hashing the packed elements commits to the values.
 //!
-//! The gate reuses the dot-product chip's `chain` and `bias` fixed columns for `factor` and
-//! `offset` (its own selector keeps the two gates apart).
+//! The gate reuses the dot-product chip's first weight column and its `bias` column for
+//! `factor` and `offset`: packing rows have the dot gate's `q = 0`, and the packing gate has
+//! its own selector, so the two gates never share a row.
 
 use ff::Field;
 use halo2_proofs::{

@@ -146,7 +146,7 @@ pub fn lookup(row: usize) -> Failure {
 pub fn dot(row: usize) -> Failure {
     Failure::Constraint {
         gate: "dot product".into(),
-        constraint: "acc = chain * acc_prev + bias + sum w_i x_i".into(),
+        constraint: "acc = (q - 1) * acc_prev + bias + sum w_i x_i".into(),
         row,
     }
 }
