@@ -2,7 +2,8 @@
 //!
 //! Public instance (one column): the binding value, then the inputs, weights and outputs as
 //! their visibility says (see [`crate::layout`]); by default the quantized input features,
-//! then the quantized outputs.
+//! then the quantized outputs. The instance is checked by the gate of
+//! [`crate::chips::public`] on the range lane's first rows, outside the permutation.
 //! Weights, biases and the lookup table are fixed columns, bound by the verifying key.
 
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use crate::chips::{
     horner::{HornerChip, HornerConfig, HornerInstructions},
     pack::{PackChip, PackConfig},
     poseidon::{PoseidonChip, PoseidonConfig},
+    public::{PublicChip, PublicConfig},
     range::{RangeChip, RangeConfig, RangeInstructions},
     rescale::{signed_schedule_of, ReluChip, ReluConfig, RescaleSchedule},
     squash,
@@ -101,6 +103,8 @@ pub struct MlpConfig {
     pub range: RangeConfig,
     /// ReLU gate.
     pub relu: ReluConfig,
+    /// Public-value gate (sharing the ReLU gate's row-kind column).
+    pub public: PublicConfig,
     /// Packing gate, when a part is hashed.
     pub pack: Option<PackConfig>,
     /// Poseidon gates, when a part is hashed.
@@ -117,7 +121,6 @@ impl MlpConfig {
             .map(|_| meta.advice_column())
             .collect();
         let instance = meta.instance_column();
-        meta.enable_equality(instance);
         for &column in &advice {
             meta.enable_equality(column);
         }
@@ -139,6 +142,7 @@ impl MlpConfig {
         let dot = DotChip::configure(meta, &inputs, acc, witnessed.then_some(&weights[..]));
         let range = RangeChip::configure(meta, z, &table_widths(&params));
         let relu = ReluChip::configure(meta, z, &schedule);
+        let public = PublicChip::configure(meta, z, instance, relu.kind);
         let visibility = params.visibility;
         let pack = visibility
             .any_packed()
@@ -156,6 +160,7 @@ impl MlpConfig {
             dot,
             range,
             relu,
+            public,
             pack,
             poseidon,
             horner,
@@ -234,7 +239,7 @@ impl Circuit<Fr> for MlpCircuit {
             &squash::table_entries(&layout.squash_tables, layout.model.params.scale_bits),
         )?;
 
-        let instance_cells = layouter.assign_region(
+        layouter.assign_region(
             || "mlp",
             |mut region| {
                 assign_hash_fixed(&config, layout, &mut region)?;
@@ -249,8 +254,9 @@ impl Circuit<Fr> for MlpCircuit {
                     range.assign_block_fixed(&mut region, start, layout.block_schedule(kind));
                 }
                 for &row in &layout.relu_rows {
-                    relu.enable(&mut region, row)?;
+                    relu.enable(&mut region, row);
                 }
+                PublicChip::construct(config.public).enable(&mut region, layout.public_len());
                 for placement in &layout.squash {
                     let scale_bits = layout.model.params.scale_bits;
                     placement.assign_lookup_fixed(&config.range, &mut region, scale_bits);
@@ -325,17 +331,18 @@ impl Circuit<Fr> for MlpCircuit {
                         );
                     }
                 }
-                Ok(layout
-                    .instance_cells()
+                for (public, value) in layout
+                    .public_cells()
                     .into_iter()
-                    .map(|c| config.cell(c))
-                    .collect::<Vec<_>>())
+                    .zip(layout.instance_cells())
+                {
+                    if public != value {
+                        region.constrain_equal(config.cell(public), config.cell(value));
+                    }
+                }
+                Ok(())
             },
-        )?;
-        for (index, cell) in instance_cells.into_iter().enumerate() {
-            layouter.constrain_instance(cell, config.instance, index);
-        }
-        Ok(())
+        )
     }
 }
 

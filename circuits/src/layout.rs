@@ -6,14 +6,17 @@
 //!   (plus a ReLU row) per neuron.
 //!
 //! Copy constraints tie them together: every `x` cell equals the `z` cell holding the
-//! activation it reads, every chain's last `acc` equals the first `z` of its rescale block,
-//! and the instance column equals the binding cell, the input features' cells, then the
-//! outputs' cells.
+//! activation it reads, and every chain's last `acc` equals the first `z` of its rescale
+//! block.
+//!
+//! The range lane's first rows `0..n` are the *public rows*, one per instance value: the
+//! gate of [`crate::chips::public`] checks `z_i = instance_i` there, and copy constraints tie
+//! `z_i` to the cell holding the value (the binding cell, the input features' cells, then the
+//! outputs' cells). The instance column is not in the permutation.
 //!
 //! The *binding* is one public field element the proof commits to without computing on it
 //! (e.g. a hash of the NFT being valued), so that a proof cannot be replayed for another
-//! subject. It sits in range-lane row 0, outside every block, tied to the instance by a copy
-//! constraint.
+//! subject. It sits in range-lane row 0, outside every block: the first public row.
 //!
 //! *Visibility* ([`VisibilitySettings`]) changes three things:
 //! - witnessed weights (any mode but `Fixed`): every weight and bias gets a range-lane block
@@ -499,7 +502,7 @@ impl MlpLayout {
             squash: Vec::new(),
             squash_tables: Vec::new(),
             copies: Vec::new(),
-            range_len: 1,
+            range_len: 0,
             side_len: 0,
             hashes: Vec::new(),
             hash_lanes: [Lane::Z, Lane::Acc, Lane::Input(0)],
@@ -507,6 +510,7 @@ impl MlpLayout {
             batch_size,
             model,
         };
+        layout.range_len = layout.public_len();
         for _ in 0..batch_size * layout.model.input_size() {
             let start = layout.push_block(BlockKind::Signed);
             layout.input_rows.push(start);
@@ -522,7 +526,32 @@ impl MlpLayout {
         }
         layout.side_len = layout.dot_rows.len();
         layout.plan_hashes();
+        assert_eq!(
+            layout.instance_len(),
+            layout.public_len(),
+            "one public row per instance value (a planning bug, not user input)"
+        );
         Ok(layout)
+    }
+
+    /// Instance values, hence public rows at the top of the range lane: the binding, then each
+    /// part's entries as its visibility says (see [`Visibility::instance_entries`]).
+    pub fn public_len(&self) -> usize {
+        let model = &self.model;
+        let visibility = self.visibility;
+        1 + visibility
+            .inputs
+            .instance_entries(self.batch_size * model.input_size())
+            + visibility.weights.instance_entries(model.parameter_count())
+            + visibility
+                .outputs
+                .instance_entries(self.batch_size * model.output_size())
+    }
+
+    /// The public rows' cells, `z_0..z_(n-1)`, in instance order; row `i` is tied by a copy
+    /// constraint to the `i`-th of [`MlpLayout::instance_cells`] (the binding is row 0 itself).
+    pub fn public_cells(&self) -> Vec<CellRef> {
+        (0..self.public_len()).map(CellRef::z).collect()
     }
 
     /// Range-checks every weight and bias once, shared by all batch items.
@@ -889,9 +918,9 @@ impl MlpLayout {
 
     /// Committed polynomials per row that the prover pays for: advice columns, the lookup's
     /// three (permuted input, permuted table, product) and the permutation's products (the
-    /// equality columns, advice plus instance, three to a product at degree 5).
+    /// advice columns, three to a product at degree 5; the instance is checked by a gate).
     pub fn prover_columns(&self) -> usize {
-        self.num_lanes() + 3 + (self.num_lanes() + 1).div_ceil(3)
+        self.num_lanes() + 3 + self.num_lanes().div_ceil(3)
     }
 
     /// Rows used by the dot lane (dot-product chains only).
@@ -986,7 +1015,8 @@ impl MlpLayout {
         self.instance_cells().len()
     }
 
-    /// All cells tied to the instance column, in instance order: the binding, then the
+    /// All cells whose values are public, in instance order (each copied to its public row;
+    /// see [`MlpLayout::public_cells`]): the binding, then the
     /// inputs, the weights and the outputs, each as its visibility says (values if public,
     /// one digest if hashed, the fold if folded, nothing if private or fixed).
     pub fn instance_cells(&self) -> Vec<CellRef> {

@@ -295,13 +295,37 @@ impl MlpWitness {
 
     /// Sets the binding to `binding` and, with folded outputs, recomputes the Horner chain
     /// and the fold at it. For folded outputs the binding is a hash of the words, so a prover
-    /// generates the witness first (with any binding), hashes its words, then rebinds.
+    /// generates the witness first (with any binding), hashes its words, then rebinds. The
+    /// public rows are copied afresh.
     ///
     /// # Panics
     /// If the witness was not made for `layout`.
     pub fn rebind(&mut self, layout: &MlpLayout, binding: Fr) {
         self.binding = binding;
         self.set(CellRef::z(layout.binding_row), binding);
+        self.refold(layout, binding);
+        self.copy_public_rows(layout);
+    }
+
+    /// Copies every public value into its public row (see [`MlpLayout::public_cells`]), as an
+    /// honest prover does; tests that tamper with a public value call it to model a prover
+    /// claiming the tampered value.
+    ///
+    /// # Panics
+    /// If the witness was not made for `layout`.
+    pub fn copy_public_rows(&mut self, layout: &MlpLayout) {
+        for (public, value) in layout
+            .public_cells()
+            .into_iter()
+            .zip(layout.instance_cells())
+        {
+            let value = self.get(value);
+            self.set(public, value);
+        }
+    }
+
+    /// The Horner chain and the fold of folded outputs at `binding` (nothing otherwise).
+    fn refold(&mut self, layout: &MlpLayout, binding: Fr) {
         let Some(fold) = &layout.fold else {
             return;
         };

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use common::*;
 use ff::Field;
 use halo2_proofs::halo2curves::bn256::Fr;
-use zkmlp_circuits::{MlpLayout, MlpParams, MlpWitness, WitnessError};
+use zkmlp_circuits::{CellRef, MlpLayout, MlpParams, MlpWitness, WitnessError};
 
 fn batch_setup(items: usize) -> (Arc<MlpLayout>, MlpWitness, Vec<Vec<i64>>) {
     let model = random_model(&[5, 7, 2], MlpParams::default(), 11);
@@ -33,19 +33,30 @@ fn a_batch_proves_each_item_as_a_single_circuit_would() {
 }
 
 #[test]
-fn changing_one_items_output_fails_its_copy_constraint() {
+fn changing_one_items_output_fails_its_public_row() {
     let (layout, witness, _) = batch_setup(3);
     for position in [1 + 3 * 5, 1 + 3 * 5 + 3, 1 + 3 * 5 + 5] {
         let mut instance = witness.instance();
         instance[position] += Fr::ONE;
         let failures = failures(mock_with_instance(&layout, witness.clone(), instance));
-        assert_eq!(failures.len(), 2, "{failures:?}");
-        assert!(
-            failures
-                .iter()
-                .all(|f| matches!(f, Failure::Permutation { .. })),
-            "{failures:?}"
-        );
+        assert_eq!(failures, vec![public_value(position)]);
+    }
+}
+
+#[test]
+fn a_public_row_published_without_its_cell_fails_the_copy() {
+    let (layout, witness, _) = batch_setup(3);
+    let cells = layout.instance_cells();
+    for position in [1, 1 + 3 * 5 + 5] {
+        let mut bad = witness.clone();
+        let public = CellRef::z(position);
+        bad.set(public, witness.get(public) + Fr::ONE);
+        let mut instance = witness.instance();
+        instance[position] += Fr::ONE;
+        let found = failures(mock_with_instance(&layout, bad, instance));
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.contains(&perm(public)), "{found:?}");
+        assert!(found.contains(&perm(cells[position])), "{found:?}");
     }
 }
 

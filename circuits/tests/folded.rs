@@ -8,7 +8,7 @@ mod common;
 use std::sync::Arc;
 
 use common::{
-    binding, failures, mock, mock_with_instance, perm, perm_instance, random_input, random_model,
+    binding, failures, mock, mock_with_instance, perm, public_value, random_input, random_model,
     Failure,
 };
 use ff::Field;
@@ -139,13 +139,13 @@ fn rebinding_recomputes_the_fold() {
 }
 
 #[test]
-fn a_wrong_fold_fails_the_instance_copy() {
+fn a_wrong_fold_fails_the_public_value_gate() {
     let (layout, witness) = honest(folded(Visibility::Hashed, Visibility::Fixed), 2, 6, 4);
     let mut instance = witness.instance();
     let last = instance.len() - 1;
     instance[last] += Fr::ONE;
     let found = failures(mock_with_instance(&layout, witness, instance));
-    assert_contains(&found, &[perm_instance(last)]);
+    assert_contains(&found, &[public_value(last)]);
 }
 
 #[test]
@@ -160,6 +160,7 @@ fn a_wrong_word_breaks_its_copy() {
     let mut bad = witness.clone();
     bad.set(w, witness.get(w) + Fr::ONE);
     let instance = recompute_chain(&layout, &mut bad, t);
+    bad.copy_public_rows(&layout);
     let found = failures(mock_with_instance(&layout, bad, instance));
     assert!(found.contains(&perm(w)), "{found:?}");
     assert!(

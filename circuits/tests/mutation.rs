@@ -7,7 +7,9 @@
 //! mutant must be caught by the circuit's constraints, not by a copy to the honest
 //! instance. The binding cell is the exception: any binding is a valid statement (the
 //! circuit only carries it), so a changed binding is checked against the honest instance,
-//! where the copy to the instance must catch it.
+//! where the public-value gate must catch it. A changed public row (rows `1..n` of the range
+//! lane, which carry copies of the public values for the gate of `chips::public`) is
+//! published as is, and its copy to the value's cell must catch it.
 //!
 //! Wrong values, for an honest value `v`: `v + 1`, `v - 1`, `0`, `p - 1` (`-1`), `-v`,
 //! `(p + 1) / 2` (`1/2`), `2^b`, `2^(b-1)`, `-2^(b-1) - 1` (`b = activation_bits`, the bounds of
@@ -152,6 +154,7 @@ fn run_harness(
         cells.truncate(n);
     }
     let binding_cell = CellRef::z(layout.binding_row);
+    let public_rows = layout.public_cells();
     let honest_instance = honest.instance();
     let slot_bits: Vec<u32> = (layout.strands.iter())
         .filter(|s| s.is_packed())
@@ -172,6 +175,11 @@ fn run_harness(
             witness.set(cell, value);
             let result = if cell == binding_cell {
                 mock_with_instance(layout, witness, honest_instance.clone())
+            } else if public_rows.contains(&cell) {
+                // A changed public row, published as is: its copy to the value's cell must
+                // catch it.
+                let instance = public_rows.iter().map(|&c| witness.get(c)).collect();
+                mock_with_instance(layout, witness, instance)
             } else {
                 mock_claimed(layout, witness)
             };

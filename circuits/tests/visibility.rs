@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use common::{
-    binding, failures, lookup, mock, mock_with_instance, perm, perm_instance, random_input,
+    binding, failures, lookup, mock, mock_with_instance, perm, public_value, random_input,
     random_model, Failure,
 };
 use halo2_proofs::halo2curves::bn256::Fr;
@@ -223,7 +223,7 @@ fn wrong_weights_fail_against_the_committed_hash() {
     let mut instance = other_witness.instance();
     instance[digest_index] = witness.instance()[digest_index];
     let found = failures(mock_with_instance(&other_layout, other_witness, instance));
-    assert_contains(&found, &[perm_instance(digest_index)]);
+    assert_contains(&found, &[public_value(digest_index)]);
 }
 
 #[test]
@@ -234,7 +234,7 @@ fn other_features_fail_against_the_committed_input_hash() {
     input[1] += 1;
     let other = MlpWitness::generate(&layout, &input, binding()).expect("honest");
     let found = failures(mock_with_instance(&layout, other, witness.instance()));
-    assert_contains(&found, &[perm_instance(1)]);
+    assert_contains(&found, &[public_value(1)]);
 }
 
 #[test]

@@ -8,6 +8,7 @@
 //! - [`squash`]: sigmoid and tanh on a clamped grid, by lookup in the range chip's table;
 //! - [`pack`]: bounded values packed several to a field element, for hashing;
 //! - [`poseidon`]: the Poseidon permutation and sponge, for hashed inputs, weights or outputs;
+//! - [`public`]: the public values, checked against the instance column by a gate;
 //! - [`horner`]: packed words folded into one element at the binding, for folded outputs;
 //! - [`strand`]: packed ("stranded") fixed weights, one dot chain for several neurons.
 
@@ -16,6 +17,7 @@ pub mod horner;
 pub mod leaky;
 pub mod pack;
 pub mod poseidon;
+pub mod public;
 pub mod range;
 pub mod rescale;
 pub mod squash;

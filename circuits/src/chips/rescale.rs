@@ -23,13 +23,18 @@
 //! ReLU adds one row after the block, holding `y`, and the gate
 //!
 //! ```text
-//! y = sign * q        (sign at rotation -1, q at rotation -(n_m + 1))
+//! kind (2 - kind) (y - sign * q) = 0     (sign at rotation -1, q at rotation -(n_m + 1))
 //! ```
+//!
+//! where `kind` is a fixed column shared with the public-value gate of [`super::public`]:
+//! `0` on most rows, [`ROW_RELU`] `= 1` on ReLU rows (where the gate is `y = sign * q`) and
+//! [`ROW_PUBLIC`] `= 2` on the public rows (where this gate vanishes). One column serving
+//! both gates saves a fixed commitment; the gate's degree is 4.
 
 use halo2_proofs::{
     circuit::Region,
     halo2curves::bn256::Fr,
-    plonk::{Advice, Column, ConstraintSystem, Constraints, Error, Selector},
+    plonk::{Advice, Column, ConstraintSystem, Constraints, Expression, Fixed},
     poly::Rotation,
 };
 
@@ -119,13 +124,20 @@ pub fn signed_schedule_of(bits: u32, limb_bits: u32) -> Vec<LimbSpec> {
     schedule
 }
 
-/// The ReLU gate's selector and the column it reads.
+/// `kind` on a ReLU row.
+pub const ROW_RELU: u64 = 1;
+
+/// `kind` on a public row (see [`super::public`]).
+pub const ROW_PUBLIC: u64 = 2;
+
+/// The ReLU gate's row-kind column and the column it reads.
 #[derive(Clone, Copy, Debug)]
 pub struct ReluConfig {
     /// The range chip's running-sum column.
     pub z: Column<Advice>,
-    /// Enables the gate on the row holding `y`.
-    pub selector: Selector,
+    /// Row kind: [`ROW_RELU`] on the row holding `y`, [`ROW_PUBLIC`] on public rows, `0`
+    /// elsewhere.
+    pub kind: Column<Fixed>,
     /// Distance from `y` back to `q`: `n_m + 1`.
     pub q_distance: i32,
 }
@@ -142,7 +154,7 @@ impl ReluChip {
         Self { config }
     }
 
-    /// Creates the gate `"relu"` over `z` for the given schedule.
+    /// Creates the row-kind column and the gate `"relu"` over `z` for the given schedule.
     pub fn configure(
         meta: &mut ConstraintSystem<Fr>,
         z: Column<Advice>,
@@ -150,11 +162,13 @@ impl ReluChip {
     ) -> ReluConfig {
         let config = ReluConfig {
             z,
-            selector: meta.selector(),
+            kind: meta.fixed_column(),
             q_distance: schedule.magnitude_rows as i32 + 1,
         };
         meta.create_gate("relu", |meta| {
-            let selector = meta.query_selector(config.selector);
+            let kind = meta.query_fixed(config.kind, Rotation::cur());
+            // 1 on ReLU rows, 0 on public rows and elsewhere
+            let selector = kind.clone() * (Expression::Constant(Fr::from(ROW_PUBLIC)) - kind);
             let y = meta.query_advice(z, Rotation::cur());
             let sign = meta.query_advice(z, Rotation::prev());
             let q = meta.query_advice(z, Rotation(-config.q_distance));
@@ -165,10 +179,7 @@ impl ReluChip {
     }
 
     /// Enables the gate on `row`, the row right after a rescale block.
-    ///
-    /// # Errors
-    /// Propagates synthesis errors.
-    pub fn enable(&self, region: &mut Region<'_, Fr>, row: usize) -> Result<(), Error> {
-        self.config.selector.enable(region, row)
+    pub fn enable(&self, region: &mut Region<'_, Fr>, row: usize) {
+        region.assign_fixed(self.config.kind, row, Fr::from(ROW_RELU));
     }
 }

@@ -168,10 +168,12 @@ pub fn perm(cell: CellRef) -> Failure {
     }
 }
 
-/// A copy constraint failing at a row of the (only) instance column.
-pub fn perm_instance(row: usize) -> Failure {
-    Failure::Permutation {
-        column: Col::Instance(0),
+/// The public-value gate failing on public row `row`: the row's value differs from the
+/// instance's `row`-th entry.
+pub fn public_value(row: usize) -> Failure {
+    Failure::Constraint {
+        gate: "public".into(),
+        constraint: "z = instance".into(),
         row,
     }
 }
@@ -503,7 +505,7 @@ pub fn block_with_q(layout: &MlpLayout, activation: Activation, acc: i128, q: i1
 /// as the layout describes, independently of [`MlpWitness::generate`]. Values are not
 /// range-checked, so out-of-range inputs and activations are written as they are.
 /// `forge(layer, neuron, acc)` may replace a neuron's rescale block and activation; the rest of
-/// the network, and `witness.outputs`, follow the forged activation.
+/// the network, `witness.outputs` and the public rows follow the forged activation.
 pub fn rebuild(
     layout: &MlpLayout,
     witness: &mut MlpWitness,
@@ -551,6 +553,7 @@ pub fn rebuild(
         .into_iter()
         .map(|y| i64::try_from(y).expect("test outputs fit i64"))
         .collect();
+    witness.copy_public_rows(layout);
 }
 
 /// The instance a witness claims: the values of its own instance cells (binding, inputs,
@@ -564,11 +567,13 @@ pub fn claimed_instance(layout: &MlpLayout, witness: &MlpWitness) -> Vec<Fr> {
         .collect()
 }
 
-/// Runs the mock prover on a witness against the instance its cells claim.
+/// Runs the mock prover on a witness against the instance its cells claim (copied to the
+/// public rows, as a prover claiming them would).
 pub fn mock_claimed(
     layout: &Arc<MlpLayout>,
-    witness: MlpWitness,
+    mut witness: MlpWitness,
 ) -> Result<(), Vec<VerifyFailure>> {
+    witness.copy_public_rows(layout);
     let instance = claimed_instance(layout, &witness);
     mock_with_instance(layout, witness, instance)
 }
