@@ -39,11 +39,12 @@ fn shape_of_the_433_parameter_mlp_is_pinned() {
     // one multiply-accumulate per row, three advice columns.
     assert_eq!(stats.dot_width, 1);
     assert_eq!((stats.advice_columns, stats.lookups), (3, 1));
-    // The range lane: binding row, 8 input blocks of 4 rows, 32 ReLU neurons of 7, 1 identity
-    // neuron of 6. The dot lane: an empty row 0, then 16*8 + 16*16 + 16 chained rows.
+    // The range lane: 10 public rows (binding, 8 inputs, the output), 8 input blocks of 4
+    // rows, 32 ReLU neurons of 7, 1 identity neuron of 6. The dot lane: an empty row 0, then
+    // 16*8 + 16*16 + 16 chained rows.
     assert_eq!(
         (stats.range_rows, stats.dot_rows, stats.table_rows),
-        (1 + 32 + 32 * 7 + 6, 1 + 400, 403)
+        (10 + 32 + 32 * 7 + 6, 1 + 400, 403)
     );
 
     let srs = Srs::unsafe_setup_for_testing(compiled.k(), 3);
@@ -53,9 +54,13 @@ fn shape_of_the_433_parameter_mlp_is_pinned() {
     assert_eq!(cs.num_instance_columns(), 1);
     assert_eq!(cs.lookups().len(), 1);
     assert_eq!(cs.degree(), 5);
-    // 1 weight, bias, chain, tag, enable, factor, offset, 2 table columns, and the two
-    // selectors (active on the same rows, since the lanes overlap, so not merged).
-    assert_eq!(cs.num_fixed_columns(), 11);
+    // 1 weight, bias, the dot gate's q (selector and chain in one), the range chip's tag,
+    // factor and offset, 2 table columns, and the ReLU / public row kind. No selectors.
+    assert_eq!(cs.num_fixed_columns(), 9);
+    assert_eq!(cs.num_selectors(), 0);
+    // The three advice columns are in the permutation, the instance is not (it is checked
+    // by a gate): one permutation product at degree 5, three sigma commitments.
+    assert_eq!(cs.permutation().get_columns().len(), 3);
     let proof = pk.prove(&[0.5; 8]).unwrap();
-    assert_eq!(proof.bytes.len(), 2016);
+    assert_eq!(proof.bytes.len(), 1760);
 }
