@@ -15,7 +15,7 @@
 //! row 0     : acc_0 = w_(m-1)                      (copy of the packing chain's final cell)
 //! row t >= 1: acc_t = c_t * acc_(t-1) + w_t'       (gate "horner"; t' = m-1-t)
 //!             c_t = binding cell, w_t' = final cell of word m-1-t's packing chain (copies)
-//! D = acc_(m-1)                                    (copy to the instance's last entry)
+//! D = acc_(m-1)                                    (copy to the last public row)
 //! ```
 //!
 //! so `acc_t = sum_(i<=t) w_(m-1-i) c^(t-i)` and `acc_(m-1) = D`. The gate has degree 3 with
