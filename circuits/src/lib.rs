@@ -12,6 +12,8 @@
 //!   (Poseidon over BN254, width 3, 8 full and 57 partial rounds), for the visibility modes
 //!   of [`spec::Visibility`];
 //! - [`chips::horner`]: folded outputs, packed words evaluated at the binding as a polynomial;
+//! - [`chips::public`]: the public values, checked against the instance by a gate (the
+//!   instance column is not in the permutation);
 //! - [`chips::strand`]: packed fixed weights, `P` neurons per dot chain, unpacked into their
 //!   rescale blocks (the planner's choice where it pays);
 //! - [`layout`] plans every cell, [`witness`] computes them, [`circuit`] assigns them.

@@ -191,7 +191,7 @@ fn an_accumulator_off_by_one_fails_its_row_and_the_next_chained_row() {
         (1, vec![dot(at(1)), dot(at(2))]),
         // Chain head: row 0 and row 1.
         (0, vec![dot(at(0)), dot(at(1))]),
-        // Chain end: row 3 starts a new chain (chain = 0) and does not read row 2.
+        // Chain end: row 3 starts a new chain (q = 1, chain = 0) and does not read row 2.
         (2, vec![dot(at(2))]),
         // A single-row chain.
         (3, vec![dot(at(3))]),
@@ -236,7 +236,7 @@ fn a_chained_row_cannot_restart_the_sum() {
 
 #[test]
 fn a_chain_head_cannot_continue_the_previous_chain() {
-    // Row 3 has chain = 0: adding row 2's accumulator breaks it.
+    // Row 3 has q = 1 (chain = 0): adding row 2's accumulator breaks it.
     let mut test = DotTest::honest();
     test.acc[3] += test.acc[2];
     assert_fails(test.verify(), vec![dot(at(3))]);

@@ -22,8 +22,8 @@
 //! them have leaky ReLU layers (a positive and a negative slope) and tanh and sigmoid layers
 //! (every cell of their gadgets: grid blocks, clamps, lookup rows, output blocks).
 //! The 8-16-16-1 model (the example's shape, planned with the production dot width) runs on
-//! a fixed-seed sample of 250 of its 1,063 cells by default; set `ZKMLP_EXHAUSTIVE=1` (or
-//! run the ignored test) for every cell (about 14,000 mutants, 30 s on two cores):
+//! a fixed-seed sample of 250 of its 1,072 cells by default; set `ZKMLP_EXHAUSTIVE=1` (or
+//! run the ignored test) for every cell (14,118 mutants):
 //!
 //! ```text
 //! ZKMLP_EXHAUSTIVE=1 cargo test --release -p zkmlp-circuits --test mutation -- --nocapture
@@ -32,17 +32,17 @@
 //!
 //! Nine small models under the visibility modes that add cells (witnessed weights, packing and
 //! Poseidon rows, folded outputs; the last one with 12-bit range limbs) run on a sample of 120
-//! cells each by default (1,080 cells, 14,788 mutants) and on every cell with
-//! `ZKMLP_EXHAUSTIVE=1`.
+//! cells each by default (1,080 cells, 14,846 mutants) and on every cell with
+//! `ZKMLP_EXHAUSTIVE=1` (6,735 cells, 92,494 mutants, 0 accepted on 2026-12-01).
 //!
 //! Three small models with packed fixed weights (`chips::strand`: a short last chain, a batch
 //! of two with 12-bit limbs, a leaky ReLU layer) run exhaustively, with two more wrong values
 //! per cell, `v + 2^S` and `v - 2^S` (`S` the slot width: a carry into or a borrow from the
-//! neighbouring slot): 403 cells, 6,160 mutants, 0 accepted.
+//! neighbouring slot): 425 cells, 6,512 mutants, 0 accepted.
 //!
 //! [`constrained_cells`] leaves out dot row 0 and the input slots without a source: no
 //! constraint reads them (the dot gate is off on row 0, the gate on row 1 multiplies its
-//! `acc` by `chain = 0`, and sourceless slots carry weight 0), so any value there is
+//! `acc` by `q - 1 = 0`, and sourceless slots carry weight 0), so any value there is
 //! harmless; `dot_row_0_is_read_by_nothing` checks this, and `mlp_circuit.rs` checks the
 //! sourceless slots. No mutant makes the mock prover panic, and no `catch_unwind` is used.
 //!
