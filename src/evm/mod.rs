@@ -67,9 +67,9 @@ pub use calldata::{
     scalar_modulus, signed_word, Word,
 };
 pub use calls::{
-    batch_event_topic, decode_valuation, encode_submit_valuation, price_wei,
+    batch_event_topic, decode_valuation, decode_valuation_word, encode_submit_valuation, price_wei,
     submit_valuation_calldata, valuation_event_topic, valuation_of_calldata, BatchCall,
-    SUBMIT_BATCH, SUBMIT_VALUATION,
+    SUBMIT_BATCH, SUBMIT_COLLECTION_BATCH, SUBMIT_VALUATION,
 };
 pub use codegen::{PrecompileCalls, SolidityVerifier, VERIFIER_CONTRACT};
 pub use error::EvmError;
