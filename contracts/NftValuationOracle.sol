@@ -3,7 +3,9 @@ pragma solidity ^0.8.19;
 
 /// @title NftValuationOracle
 /// @notice Stores NFT valuations proven in zero knowledge by one zkmlp model: one NFT per
-/// `submitValuation`, or a whole batch of NFTs per `submitBatch` (one proof, one transaction).
+/// `submitValuation`, or a whole batch of NFTs per `submitBatch` (one proof, one transaction);
+/// `submitCollectionBatch` is `submitBatch` for a batch of one collection, the collection sent
+/// once (same statement, same binding, same attestation, same checks).
 ///
 /// @dev Trust model, in plain words.
 /// - The MODEL is pinned: the verifier contracts are generated from the model's verifying key,
@@ -13,8 +15,11 @@ pragma solidity ^0.8.19;
 /// - The NFT LIST and the EPOCH are pinned: a single proof is bound to
 ///   `keccak256(abi.encode(collection, tokenId)) % R`; a batch proof is bound to
 ///   `c = keccak256(abi.encode(collections, tokenIds, epoch, commitments, words)) % R`, which
-///   this contract computes itself, so no token can be added, dropped, reordered or moved to
-///   another epoch without a new proof.
+///   this contract computes itself (for `submitCollectionBatch`, with `collections` the one
+///   collection repeated), so no token can be added, dropped, reordered, moved to another
+///   collection or to another epoch without a new proof. Both batch entry points thus accept
+///   the same proofs for the same lists and store the same result; a replay through the other
+///   entry point is an equal epoch, refused below.
 /// - The PRICES are proven: the model's outputs on the committed features; a batch carries them
 ///   packed in `words`, and the proof shows `D = sum_j words[j] * c^j mod R` for the true
 ///   outputs (a forged word survives with probability below 2^-243).
@@ -28,6 +33,9 @@ pragma solidity ^0.8.19;
 /// - FRESHNESS: each token keeps the epoch of its price; a submission whose epoch is not newer
 ///   than a token's stored epoch reverts (whole batch), so an old proof cannot be replayed over
 ///   a newer price. Consumers read `valuationOf` and decide how old an epoch they accept.
+/// - EVENTS: every stored price is logged as `Valuation(collection, tokenId, valuation)`, both
+///   keys indexed, `valuation = priceWei << 64 | epoch` (the stored word), so an indexer can
+///   follow every token, by collection or by token; a batch also logs `Batch(epoch, count, c)`.
 ///
 /// Public instances, as the verifiers read them: single valuation `[binding, features or their
 /// commitment, weights or their commitment, outputs]`, the price being the last instance; batch
@@ -314,7 +322,7 @@ contract NftValuationOracle {
         bytes calldata proof,
         bytes calldata attestation_
     ) external {
-        if (collections.length != batchSize) revert WrongBatchShape();
+        if (collections.length != tokenIds.length) revert WrongBatchShape();
         uint256 collectionsOffset;
         assembly ("memory-safe") {
             collectionsOffset := collections.offset
@@ -408,6 +416,9 @@ contract NftValuationOracle {
         uint256[] calldata words
     ) private pure returns (bytes32 items, uint256 c) {
         assembly ("memory-safe") {
+            // Solidity leaves no guarantee on the unused high bits of short types here.
+            collection := and(collection, 0xffffffffffffffffffffffffffffffffffffffff)
+            epoch := and(epoch, 0xffffffffffffffff)
             let p := mload(0x40)
             let n := tokenIds.length
             let arraySize := shl(5, add(n, 1))
@@ -542,6 +553,9 @@ contract NftValuationOracle {
         bytes32 topic = Valuation.selector;
         bytes4 staleError = StaleEpoch.selector;
         assembly ("memory-safe") {
+            // Solidity leaves no guarantee on the unused high bits of short types here.
+            collection := and(collection, 0xffffffffffffffffffffffffffffffffffffffff)
+            epoch := and(epoch, 0xffffffffffffffff)
             // Not an address: the first item computes its base.
             let previous := not(0)
             let base := 0

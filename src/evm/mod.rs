@@ -7,7 +7,8 @@
 //!    first), optimizer off; [`CompiledContract::check_code_size`] enforces EIP-170.
 //! 3. [`encode_calldata`] turns a [`Proof`] into the verifier's calldata; a batch proof's is
 //!    `BatchProof::instance()` then its bytes.
-//! 4. The oracle `contracts/NftValuationOracle.sol` ([`OracleConfig`], [`BatchCall`],
+//! 4. The oracle `contracts/NftValuationOracle.sol` ([`OracleConfig`], [`BatchCall`] for
+//!    `submitBatch` and, for a batch of one collection, the cheaper `submitCollectionBatch`,
 //!    [`submit_valuation_calldata`], [`DataProvider`] for EIP-712 attestations) stores proven
 //!    prices with their epoch; its NatSpec states its trust model.
 //! 5. [`LocalEvm`] (revm, in process) and [`Anvil`] (a real node over JSON-RPC, from the npm
