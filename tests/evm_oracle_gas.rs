@@ -168,8 +168,10 @@ fn per_token_gas_of_both_batch_entry_points() {
         batch_update < 8_000,
         "submitBatch: {batch_update} gas per token"
     );
+    // submitCollectionBatch saves the collection's calldata (188 gas for this address), less
+    // the memory it writes the repeated collection into for the two hashes.
     assert!(
-        collection_update + 100 < batch_update,
+        collection_update + 50 < batch_update,
         "submitCollectionBatch: {collection_update} gas per token, submitBatch {batch_update}"
     );
     // A first write adds 17,100 per token: SSTORE from zero (20,000 + 2,100 cold) against
