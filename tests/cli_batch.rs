@@ -185,6 +185,60 @@ fn a_batch_file_proves_verifies_encodes_and_runs_on_the_evm() {
 }
 
 #[test]
+fn a_batch_of_one_collection_is_encoded_as_submit_collection_batch() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = setup(scratch.path());
+    let dir = dir.as_path();
+    // The four items of batch.json, all in the first one's collection.
+    let mut file = batch_file(Some(7));
+    for i in 1..4u8 {
+        file = file.replace(&format!("{:02x}", 0xb0 + i).repeat(20), &"b0".repeat(20));
+    }
+    fs::write(dir.join("one.json"), file).unwrap();
+    let prove = [
+        "prove",
+        "batch.zkc",
+        "--pk",
+        "batch.pk",
+        "one.json",
+        "-o",
+        "one.proof",
+        "--allow-unsafe-srs",
+    ];
+    ok(dir, &prove);
+    let encode = |extra: &[&str]| {
+        let args = [
+            &["encode-calldata", "one.proof", "-o", "call.hex", "--force"],
+            extra,
+        ]
+        .concat();
+        let out = ok(dir, &args);
+        (out, fs::read_to_string(dir.join("call.hex")).unwrap())
+    };
+    let selector = |signature| format!("0x{}", hex::encode(zkmlp::evm::selector(signature)));
+    let (out, call) = encode(&[]);
+    assert!(out.contains("submitCollectionBatch calldata"), "{out}");
+    assert!(call.starts_with(&selector(zkmlp::evm::SUBMIT_COLLECTION_BATCH)));
+    // The collection once instead of an array of four: five words shorter.
+    let (out, mixed) = encode(&["--submit-batch"]);
+    assert!(out.contains("submitBatch calldata"), "{out}");
+    assert!(mixed.starts_with(&selector(zkmlp::evm::SUBMIT_BATCH)));
+    assert_eq!(mixed.trim().len(), call.trim().len() + 2 * 32 * 5);
+    let run = zkmlp(
+        dir,
+        &[
+            "encode-calldata",
+            "one.proof",
+            "-o",
+            "x.hex",
+            "--submit-batch",
+            "--verifier-only",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+#[test]
 fn a_batch_needs_an_epoch_and_no_binding() {
     let scratch = tempfile::tempdir().unwrap();
     let dir = setup(scratch.path());

@@ -11,11 +11,12 @@ use std::sync::OnceLock;
 
 use zkmlp::{
     evm::{
-        checked_add_words, compile_oracle, compile_verifier, decode_valuation, encode_calldata,
-        encode_submit_valuation, instance_words, nft_binding, price_wei, scalar_modulus, selector,
-        submit_valuation_calldata, valuation_event_topic, valuation_of_calldata, Address,
-        Attestation, CallOutcome, CallStatus, CompiledContract, CompiledVerifier, EvmError,
-        LocalEvm, OracleConfig, Solc, EIP170_CODE_SIZE_LIMIT, HARDFORK,
+        checked_add_words, compile_oracle, compile_verifier, decode_valuation,
+        decode_valuation_word, encode_calldata, encode_submit_valuation, instance_words,
+        nft_binding, price_wei, scalar_modulus, selector, submit_valuation_calldata,
+        valuation_event_topic, valuation_of_calldata, Address, Attestation, CallOutcome,
+        CallStatus, CompiledContract, CompiledVerifier, EvmError, LocalEvm, OracleConfig, Solc,
+        EIP170_CODE_SIZE_LIMIT, HARDFORK,
     },
     quantize::{quantize, quantize_input, reference_forward},
     CompiledModel, MlpParams, Proof, ProvingKey, Srs,
@@ -213,7 +214,9 @@ fn oracle_stores_the_proven_price_and_emits_the_event() {
         log.topics,
         vec![valuation_event_topic(), collection_topic, token(1)]
     );
-    assert_eq!(decode_valuation(&log.data), Some((expected, 1)));
+    // One data word: the stored `price << 64 | epoch`.
+    let word: [u8; 32] = log.data[..].try_into().unwrap();
+    assert_eq!(decode_valuation_word(&word), Some((expected, 1)));
 }
 
 #[test]

@@ -13,8 +13,8 @@ use std::sync::OnceLock;
 use common::chain::{assert_reverts_with, deploy_oracle, on_both_chains, token};
 use zkmlp::{
     evm::{
-        compile_oracle, compile_verifier, decode_valuation, encode_submit_valuation,
-        instance_digest, instance_words, nft_binding, price_wei, selector,
+        compile_oracle, compile_verifier, decode_valuation, decode_valuation_word,
+        encode_submit_valuation, instance_digest, instance_words, nft_binding, price_wei, selector,
         submit_valuation_calldata, valuation_event_topic, valuation_of_calldata, Address,
         Attestation, CallOutcome, Chain, CompiledContract, CompiledVerifier, DataProvider,
         EvmError, LocalEvm, OracleConfig, Solc,
@@ -176,7 +176,9 @@ fn a_signed_valuation_is_stored_with_its_epoch_and_event() {
         };
         assert_eq!(log.topics[0], valuation_event_topic());
         assert_eq!(log.topics[2], token(1));
-        assert_eq!(decode_valuation(&log.data), Some((price, 5)));
+        // One data word: the stored `price << 64 | epoch`.
+        let word: [u8; 32] = log.data[..].try_into().unwrap();
+        assert_eq!(decode_valuation_word(&word), Some((price, 5)));
     });
 }
 

@@ -1,4 +1,5 @@
-//! Collection step: N valuations in one proof and one transaction.
+//! Collection step: N valuations of one collection in one proof and one transaction
+//! (`submitCollectionBatch`).
 //!
 //! The model is compiled for a batch of N NFTs with hashed features, weights fixed in the
 //! verifying key and folded outputs, so the verifier's public part is `[c, input commitment,
@@ -7,8 +8,9 @@
 //! fold `D` from the submitted prices, calls the verifier, checks the signature and the epoch,
 //! and stores every price with its epoch.
 //!
-//! `--gas-table` measures N = 16, 256 and 1,024 on revm (first write and update of every
-//! token) for `docs/onchain-gas.md`.
+//! `--gas-table` measures N = 16, 256 and 1,024 on revm and anvil (first write and update of
+//! every token), for a batch of one collection (`submitCollectionBatch`) and one of the
+//! snapshot's twelve collections mixed (`submitBatch`).
 
 use std::{collections::HashSet, time::Instant};
 
@@ -59,11 +61,24 @@ fn setup(quantized: &QuantizedMlp, n: usize) -> Result<BatchSetup, Box<dyn std::
     })
 }
 
-/// `n` distinct NFTs the model values above zero, from a synthetic collection snapshot.
-fn items(quantized: &QuantizedMlp, n: usize) -> Result<Vec<BatchItem>, Box<dyn std::error::Error>> {
+/// `n` distinct NFTs the model values above zero, from a synthetic snapshot of twelve
+/// collections: all from the first collection if `one_collection`, else from any.
+fn items(
+    quantized: &QuantizedMlp,
+    n: usize,
+    one_collection: bool,
+) -> Result<Vec<BatchItem>, Box<dyn std::error::Error>> {
     let mut seen = HashSet::new();
     let mut items = Vec::with_capacity(n);
-    for sale in dataset::generate(4 * n + 64, 2026) {
+    let sales = if one_collection {
+        48 * n + 64
+    } else {
+        4 * n + 64
+    };
+    for sale in dataset::generate(sales, 2026) {
+        if one_collection && sale.collection != 0 {
+            continue;
+        }
         let features = dataset::model_features(&sale);
         let raw = reference_forward(quantized, &quantize_input(quantized.params, &features)?)?;
         if raw.last().is_some_and(|&p| p > 0) && seen.insert((sale.collection, sale.token_id)) {
@@ -129,7 +144,8 @@ fn submit(
         proof.commitments[0],
         proof.epoch,
     )?;
-    let calldata = BatchCall::from_proof(proof, &attestation).calldata();
+    // submitCollectionBatch for a batch of one collection, else submitBatch.
+    let calldata = BatchCall::from_proof(proof, &attestation).cheapest_calldata();
     let calldata_gas = calldata_gas(&calldata);
     let outcome = evm.call_from(sender, address, calldata)?;
     Ok(Measured {
@@ -163,13 +179,13 @@ fn prove(
 /// The collection step: `n` valuations in one proof and one transaction.
 pub fn run(quantized: &QuantizedMlp, n: usize) -> Result<(), Box<dyn std::error::Error>> {
     let setup = setup(quantized, n)?;
-    let items = items(quantized, n)?;
+    let items = items(quantized, n, true)?;
     let proof = prove(&setup, &items, 1)?;
     let mut evm = LocalEvm::new();
     let mut oracle = None;
     let measured = submit(&mut evm, &setup, &mut oracle, &proof)?;
     if !measured.submit.is_success() {
-        return Err(format!("submitBatch failed: {:?}", measured.submit).into());
+        return Err(format!("submitCollectionBatch failed: {:?}", measured.submit).into());
     }
     // Read one valuation back.
     let prices = proof.prices(setup.pk.verifying_key())?;
@@ -193,9 +209,10 @@ pub fn run(quantized: &QuantizedMlp, n: usize) -> Result<(), Box<dyn std::error:
     Ok(())
 }
 
-/// `--gas-table`: N = 16, 256, 1,024 (or `--batch N` alone) on revm and anvil (if installed), first write and
-/// update, as a Markdown table. A first write of 1,024 tokens is over EIP-7825's cap, so both
-/// chains lift the cap to measure it.
+/// `--gas-table`: N = 16, 256, 1,024 (or `--batch N` alone) on revm and anvil (if installed),
+/// first write and update, for a batch of one collection (`submitCollectionBatch`) and a mixed
+/// one (`submitBatch`), as a Markdown table. A first write of 1,024 tokens is over EIP-7825's
+/// cap, so both chains lift the cap to measure it.
 pub fn gas_table(
     quantized: &QuantizedMlp,
     sizes: &[usize],
@@ -203,57 +220,71 @@ pub fn gas_table(
     let mut rows = Vec::new();
     for &n in sizes {
         let setup = setup(quantized, n)?;
-        let items = items(quantized, n)?;
-        let (first, update) = (prove(&setup, &items, 1)?, prove(&setup, &items, 2)?);
-        let mut chains: Vec<Box<dyn Chain>> = vec![Box::new(
-            LocalEvm::new().with_tx_gas_limit(4 * TX_GAS_LIMIT),
-        )];
-        match Anvil::binary() {
-            Some(binary) => chains.push(Box::new(Anvil::spawn_binary(&binary, 4 * TX_GAS_LIMIT)?)),
-            None => println!("anvil is not installed (npm ci): measuring on revm only"),
-        }
-        for chain in &mut chains {
-            let chain = chain.as_mut();
-            let mut oracle = None;
-            let a = submit(chain, &setup, &mut oracle, &first)?;
-            let b = submit(chain, &setup, &mut oracle, &update)?;
-            if !a.submit.is_success() || !b.submit.is_success() {
-                return Err(format!(
-                    "submitBatch failed at N = {n}: {:?} / {:?}",
-                    a.submit.status, b.submit.status
-                )
-                .into());
+        for (one_collection, call) in [(true, "submitCollectionBatch"), (false, "submitBatch")] {
+            let items = items(quantized, n, one_collection)?;
+            let (first, update) = (prove(&setup, &items, 1)?, prove(&setup, &items, 2)?);
+            let mut chains: Vec<Box<dyn Chain>> = vec![Box::new(
+                LocalEvm::new().with_tx_gas_limit(4 * TX_GAS_LIMIT),
+            )];
+            match Anvil::binary() {
+                Some(binary) => {
+                    chains.push(Box::new(Anvil::spawn_binary(&binary, 4 * TX_GAS_LIMIT)?))
+                }
+                None => println!("anvil is not installed (npm ci): measuring on revm only"),
             }
-            let per = |gas: u64| gas / n as u64;
-            // Verification + calldata: the verifier's execution (its call minus its own base
-            // and calldata) plus submitBatch's base and calldata.
-            let verification = b.verifier_gas - 21_000 - b.verifier_calldata_gas;
-            let verification_and_calldata = verification + 21_000 + b.calldata_gas;
-            rows.push(format!(
-                "| {} | {n} | {} | {} | {} ({}/valuation{}) | {} ({}/valuation) | {} |",
-                chain.name(),
-                a.verifier_bytes,
-                b.verifier_gas,
-                a.submit.gas_used,
-                per(a.submit.gas_used),
-                if a.submit.gas_used > TX_GAS_LIMIT {
-                    ", over the 2^24 cap"
-                } else {
-                    ""
-                },
-                b.submit.gas_used,
-                per(b.submit.gas_used),
-                per(verification_and_calldata),
-            ));
+            for chain in &mut chains {
+                rows.push(row(chain.as_mut(), &setup, (&first, &update), call)?);
+            }
         }
     }
     println!(
         "gas under {HARDFORK}, batch proofs with hashed features, fixed weights, folded outputs:"
     );
-    println!("| EVM | N | verifier bytes | verifier call gas | submitBatch, first write | submitBatch, update | verification + calldata per valuation |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| EVM | call | N | verifier bytes | verifier call gas | first write | update | verification + calldata per valuation |");
+    println!("|---|---|---|---|---|---|---|---|");
     for row in rows {
         println!("{row}");
     }
     Ok(())
+}
+
+/// Submits `first` (epoch 1) then `update` (epoch 2) through `call` on `chain`: one table row.
+fn row(
+    chain: &mut dyn Chain,
+    setup: &BatchSetup,
+    (first, update): (&BatchProof, &BatchProof),
+    call: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
+    let n = first.token_ids.len();
+    let mut oracle = None;
+    let a = submit(chain, setup, &mut oracle, first)?;
+    let b = submit(chain, setup, &mut oracle, update)?;
+    if !a.submit.is_success() || !b.submit.is_success() {
+        return Err(format!(
+            "{call} failed at N = {n}: {:?} / {:?}",
+            a.submit.status, b.submit.status
+        )
+        .into());
+    }
+    let per = |gas: u64| gas / n as u64;
+    // Verification + calldata: the verifier's execution (its call minus its own base and
+    // calldata) plus the oracle call's base and calldata.
+    let verification = b.verifier_gas - 21_000 - b.verifier_calldata_gas;
+    let verification_and_calldata = verification + 21_000 + b.calldata_gas;
+    Ok(format!(
+        "| {} | {call} | {n} | {} | {} | {} ({}/valuation{}) | {} ({}/valuation) | {} |",
+        chain.name(),
+        a.verifier_bytes,
+        b.verifier_gas,
+        a.submit.gas_used,
+        per(a.submit.gas_used),
+        if a.submit.gas_used > TX_GAS_LIMIT {
+            ", over the 2^24 cap"
+        } else {
+            ""
+        },
+        b.submit.gas_used,
+        per(b.submit.gas_used),
+        per(verification_and_calldata),
+    ))
 }

@@ -17,12 +17,12 @@
 //!    commitment to them once, and every proof shows that the committed model produced the
 //!    price. Pass `--private-model` to run only this step (after training).
 //!
-//! 7. Collection: N valuations (default 256, `--batch N` to change) in one proof and one
-//!    transaction: hashed features signed by a (demo) data provider, folded prices, one
-//!    `submitBatch` on the in-process EVM ([`collection`]). Prints
+//! 7. Collection: N valuations of one collection (default 256, `--batch N` to change) in one
+//!    proof and one transaction: hashed features signed by a (demo) data provider, folded
+//!    prices, one `submitCollectionBatch` on the in-process EVM ([`collection`]). Prints
 //!    `batch on-chain: <N> valuations, verifier <B> bytes, <G> gas, <g> gas per valuation`.
 //!    `--collection` runs only this step (after training); `--gas-table` measures N = 16, 256
-//!    and 1,024 instead.
+//!    and 1,024 instead, for one collection and for twelve mixed (`submitBatch`).
 //!
 //! `--modes` prints, after training, a table of every visibility mode for this model: k,
 //! columns, keygen, prove and verify time, proof size ([`modes`]).

@@ -3,7 +3,8 @@
 //! `prove` reads a batch file (the NFTs and their features) and an epoch and writes a batch
 //! proof file; `verify`, `encode-calldata` and `verify-evm` recognise batch proof files by
 //! their `format` field and check them with [`crate::batch::verify_batch`], write the
-//! oracle's `submitBatch` call, or run the verifier on revm and report gas per valuation.
+//! oracle's call (`submitCollectionBatch` for a batch of one collection, else `submitBatch`),
+//! or run the verifier on revm and report gas per valuation.
 
 use std::path::Path;
 
@@ -224,22 +225,24 @@ fn parse_attestation(text: Option<&str>) -> Result<Vec<u8>, CliError> {
     Ok(bytes)
 }
 
-/// `encode-calldata` for a batch proof file: the oracle's `submitBatch` call (or, with
-/// `verifier_only`, the generated verifier's raw calldata).
+/// `encode-calldata` for a batch proof file: the oracle's `submitCollectionBatch` call for a
+/// batch of one collection (unless `submit_batch`), its `submitBatch` call otherwise, or,
+/// with `verifier_only`, the generated verifier's raw calldata.
 pub(super) fn encode_calldata(
     proof_path: &Path,
     attestation: Option<&str>,
-    verifier_only: bool,
+    (verifier_only, submit_batch): (bool, bool),
 ) -> Result<(String, String), CliError> {
     let file = BatchProofFile::read(proof_path)?;
     let (calldata, what) = if verifier_only {
         (verifier_calldata(&file.proof)?, "verifier calldata")
     } else {
         let attestation = parse_attestation(attestation)?;
-        (
-            BatchCall::from_proof(&file.proof, &attestation).calldata(),
-            "submitBatch calldata",
-        )
+        let call = BatchCall::from_proof(&file.proof, &attestation);
+        match call.collection_calldata() {
+            Some(calldata) if !submit_batch => (calldata, "submitCollectionBatch calldata"),
+            _ => (call.calldata(), "submitBatch calldata"),
+        }
     };
     Ok((format!("0x{}", hex::encode(calldata)), what.to_owned()))
 }

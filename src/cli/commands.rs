@@ -98,11 +98,12 @@ pub(super) fn run(command: Command, progress: &Progress) -> Result<(), CliError>
             output,
             attestation,
             verifier_only,
+            submit_batch,
             overwrite,
         } => encode_calldata(
             &proof,
             &output,
-            (attestation.as_deref(), verifier_only),
+            (attestation.as_deref(), verifier_only, submit_batch),
             &overwrite,
         ),
         Command::VerifyEvm { vk, proof } => verify_evm(&vk, &proof, progress),
@@ -725,16 +726,16 @@ fn create_evm_verifier(
 fn encode_calldata(
     proof_path: &Path,
     output: &Path,
-    (attestation, verifier_only): (Option<&str>, bool),
+    (attestation, verifier_only, submit_batch): (Option<&str>, bool, bool),
     overwrite: &Overwrite,
 ) -> Result<(), CliError> {
     check_outputs(&[output], overwrite)?;
     let (hex, what) = if super::batch::is_batch_proof(proof_path) {
-        super::batch::encode_calldata(proof_path, attestation, verifier_only)?
+        super::batch::encode_calldata(proof_path, attestation, (verifier_only, submit_batch))?
     } else {
         if attestation.is_some() {
             return Err(CliError::usage(
-                "--attestation is for batch proofs (the oracle's submitBatch call)",
+                "--attestation is for batch proofs (the oracle's call)",
             ));
         }
         let proof = ProofFile::read(proof_path)?;

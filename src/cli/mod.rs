@@ -324,7 +324,8 @@ pub enum Command {
         overwrite: Overwrite,
     },
     /// Write a proof's calldata (0x-prefixed hex): for a proof, the Solidity verifier's; for
-    /// a batch proof, the oracle's `submitBatch` call (or the verifier's with --verifier-only).
+    /// a batch proof, the oracle's call: `submitCollectionBatch` if every NFT is of one
+    /// collection, else `submitBatch` (or the verifier's with --verifier-only).
     #[command(after_help = EXIT_CODES)]
     EncodeCalldata {
         /// The proof file.
@@ -338,9 +339,14 @@ pub enum Command {
         #[arg(long)]
         attestation: Option<String>,
         /// Batch proofs: write the generated verifier's raw calldata ([c, commitments.., D],
-        /// then the proof) instead of the `submitBatch` call.
+        /// then the proof) instead of the oracle's call.
         #[arg(long)]
         verifier_only: bool,
+        /// Batch proofs: write the `submitBatch` call even when every NFT is of one collection
+        /// (by default such a batch gets `submitCollectionBatch`: the same proof and
+        /// signature, the collection sent once, less gas).
+        #[arg(long, conflicts_with = "verifier_only")]
+        submit_batch: bool,
         #[allow(missing_docs)] // flattened: `--force`
         #[command(flatten)]
         overwrite: Overwrite,

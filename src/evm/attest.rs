@@ -4,8 +4,9 @@
 //! The provider signs the typed struct
 //! `Features(bytes32 items, uint256 inputCommitment, uint64 epoch)` with
 //! - `items = keccak256(abi.encode(address[] collections, uint256[] tokenIds))`, the ordered
-//!   list of NFTs valued (one NFT for `submitValuation`): the signature does not carry over
-//!   to another token or another order;
+//!   list of NFTs valued (one NFT for `submitValuation`; for `submitCollectionBatch`, its one
+//!   collection repeated once per token, so one signature serves both batch entry points):
+//!   the signature does not carry over to another token or another order;
 //! - `inputCommitment` the Poseidon commitment of the features (hashed inputs), or
 //!   `keccak256(abi.encodePacked(features))` of the public feature instances
 //!   ([`instance_digest`]);

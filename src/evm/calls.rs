@@ -14,6 +14,11 @@ pub const SUBMIT_VALUATION: &str = "submitValuation(address,uint256,uint64,uint2
 pub const SUBMIT_BATCH: &str =
     "submitBatch(address[],uint256[],uint64,uint256[],uint256[],bytes,bytes)";
 
+/// Signature of the batch entry point for batches of one collection: the same statement as
+/// [`SUBMIT_BATCH`] (same binding, same attestation) with the collection sent once.
+pub const SUBMIT_COLLECTION_BATCH: &str =
+    "submitCollectionBatch(address,uint256[],uint64,uint256[],uint256[],bytes,bytes)";
+
 /// Calldata of `submitValuation(collection, tokenId, epoch, instances, proof, attestation)`
 /// with the instances and bytes of `proof`.
 pub fn submit_valuation_calldata(
@@ -92,10 +97,40 @@ impl<'a> BatchCall<'a> {
     /// attestation)`.
     pub fn calldata(&self) -> Vec<u8> {
         let collections: Vec<Word> = self.collections.iter().map(address_word).collect();
+        self.encode(SUBMIT_BATCH, AbiValue::Words(&collections))
+    }
+
+    /// The one collection every item belongs to; `None` for an empty or mixed batch.
+    pub fn single_collection(&self) -> Option<Address> {
+        let (first, rest) = self.collections.split_first()?;
+        rest.iter().all(|c| c == first).then_some(*first)
+    }
+
+    /// Calldata of `submitCollectionBatch(collection, tokenIds, epoch, commitments, words,
+    /// proof, attestation)`, if every item belongs to one collection
+    /// ([`BatchCall::single_collection`]); the proof and the attestation are those of
+    /// [`BatchCall::calldata`].
+    pub fn collection_calldata(&self) -> Option<Vec<u8>> {
+        let collection = self.single_collection()?;
+        Some(self.encode(
+            SUBMIT_COLLECTION_BATCH,
+            AbiValue::Word(address_word(&collection)),
+        ))
+    }
+
+    /// The cheaper of the two calls: [`BatchCall::collection_calldata`] for a batch of one
+    /// collection, [`BatchCall::calldata`] otherwise.
+    pub fn cheapest_calldata(&self) -> Vec<u8> {
+        self.collection_calldata()
+            .unwrap_or_else(|| self.calldata())
+    }
+
+    /// The call `signature` with `collections` as its first argument and the rest of `self`.
+    fn encode(&self, signature: &str, collections: AbiValue<'_>) -> Vec<u8> {
         encode_call(
-            SUBMIT_BATCH,
+            signature,
             &[
-                AbiValue::Words(&collections),
+                collections,
                 AbiValue::Words(self.token_ids),
                 AbiValue::Word(uint_word(self.epoch)),
                 AbiValue::Words(self.commitments),
@@ -129,9 +164,19 @@ pub fn decode_valuation(output: &[u8]) -> Option<(u128, u64)> {
 }
 
 /// Topic 0 of `Valuation(address indexed collection, uint256 indexed tokenId, uint256
-/// priceWei, uint64 epoch)`.
+/// valuation)`, with `valuation = priceWei << 64 | epoch` ([`decode_valuation_word`]).
 pub fn valuation_event_topic() -> Word {
-    super::abi::keccak256(b"Valuation(address,uint256,uint256,uint64)")
+    super::abi::keccak256(b"Valuation(address,uint256,uint256)")
+}
+
+/// Splits the word the oracle stores per token (and logs in its `Valuation` event),
+/// `priceWei << 64 | epoch`, into `(price in wei, epoch)`; `None` if the price does not fit
+/// `u128`.
+pub fn decode_valuation_word(word: &Word) -> Option<(u128, u64)> {
+    let epoch = u64::from_be_bytes(word[24..].try_into().ok()?);
+    let mut price = [0u8; 32];
+    price[8..].copy_from_slice(&word[..24]);
+    Some((word_to_u128(&price)?, epoch))
 }
 
 /// Topic 0 of `Batch(uint64 indexed epoch, uint256 count, uint256 binding)`.
@@ -181,6 +226,41 @@ mod tests {
         assert_eq!(data[4 + 2 * 32 + 31], 9);
         assert_eq!(data[4 + 7 * 32 + 31], 2);
         assert_eq!(data[4 + 8 * 32 + 12..4 + 9 * 32], [1; 20]);
+        // Two collections: no single-collection call.
+        assert_eq!(call.single_collection(), None);
+        assert_eq!(call.collection_calldata(), None);
+        assert_eq!(call.cheapest_calldata(), data);
+    }
+
+    #[test]
+    fn collection_batch_layout() {
+        let call = BatchCall {
+            collections: &[[1; 20], [1; 20]],
+            token_ids: &[[3; 32], [4; 32]],
+            epoch: 9,
+            commitments: &[[5; 32]],
+            words: &[[6; 32]],
+            proof: &[7; 64],
+            attestation: &[8; 65],
+        };
+        let data = call.collection_calldata().unwrap();
+        // The collection in the head instead of an array: N + 1 words fewer.
+        assert_eq!(data.len(), call.calldata().len() - 32 * 3);
+        assert_eq!(
+            &data[..4],
+            &super::super::abi::selector(SUBMIT_COLLECTION_BATCH)
+        );
+        assert_eq!(data[4 + 12..4 + 32], [1; 20]);
+        assert_eq!(data[4 + 2 * 32 + 31], 9);
+        // The token ids' offset, then their length.
+        assert_eq!(data[4 + 32 + 31], 7 * 32);
+        assert_eq!(data[4 + 7 * 32 + 31], 2);
+        assert_eq!(call.cheapest_calldata(), data);
+        let empty = BatchCall {
+            collections: &[],
+            ..call
+        };
+        assert_eq!(empty.collection_calldata(), None);
     }
 
     #[test]
@@ -193,5 +273,10 @@ mod tests {
         out.extend(uint_word(3));
         assert_eq!(decode_valuation(&out), Some((7, 3)));
         assert_eq!(decode_valuation(&out[..32]), None);
+        let mut word = [0u8; 32];
+        word[23] = 7;
+        word[31] = 3;
+        assert_eq!(decode_valuation_word(&word), Some((7, 3)));
+        assert_eq!(decode_valuation_word(&[0xff; 32]), None);
     }
 }

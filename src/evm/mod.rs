@@ -7,7 +7,8 @@
 //!    first), optimizer off; [`CompiledContract::check_code_size`] enforces EIP-170.
 //! 3. [`encode_calldata`] turns a [`Proof`] into the verifier's calldata; a batch proof's is
 //!    `BatchProof::instance()` then its bytes.
-//! 4. The oracle `contracts/NftValuationOracle.sol` ([`OracleConfig`], [`BatchCall`],
+//! 4. The oracle `contracts/NftValuationOracle.sol` ([`OracleConfig`], [`BatchCall`] for
+//!    `submitBatch` and, for a batch of one collection, the cheaper `submitCollectionBatch`,
 //!    [`submit_valuation_calldata`], [`DataProvider`] for EIP-712 attestations) stores proven
 //!    prices with their epoch; its NatSpec states its trust model.
 //! 5. [`LocalEvm`] (revm, in process) and [`Anvil`] (a real node over JSON-RPC, from the npm
@@ -67,9 +68,9 @@ pub use calldata::{
     scalar_modulus, signed_word, Word,
 };
 pub use calls::{
-    batch_event_topic, decode_valuation, encode_submit_valuation, price_wei,
+    batch_event_topic, decode_valuation, decode_valuation_word, encode_submit_valuation, price_wei,
     submit_valuation_calldata, valuation_event_topic, valuation_of_calldata, BatchCall,
-    SUBMIT_BATCH, SUBMIT_VALUATION,
+    SUBMIT_BATCH, SUBMIT_COLLECTION_BATCH, SUBMIT_VALUATION,
 };
 pub use codegen::{PrecompileCalls, SolidityVerifier, VERIFIER_CONTRACT};
 pub use error::EvmError;
