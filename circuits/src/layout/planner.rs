@@ -57,20 +57,23 @@ impl MlpLayout {
         if freivalds == FreivaldsMode::On {
             return Ok(Self::cheapest(&model, batch_size, visibility, false, freivalds)?.1);
         }
-        let mut best = Self::cheapest(&model, batch_size, visibility, false, off)?;
-        if allow_packing
+        let packing = allow_packing
             && !visibility.weights_are_witnessed()
-            && (model.layers.iter()).any(|l| Strands::widest(l, model.params).is_packed())
-        {
-            let packed = Self::cheapest(&model, batch_size, visibility, true, off)?;
-            if packed.0 < best.0 {
-                best = packed;
-            }
-        }
+            && (model.layers.iter()).any(|l| Strands::widest(l, model.params).is_packed());
+        let mut best = Self::cheapest(&model, batch_size, visibility, false, off)?;
+        // Packed, then Freivalds-checked (other layers unpacked, then packed): each kept only
+        // if strictly cheaper than everything before it.
+        let mut candidates = vec![(true, off)];
         if freivalds == FreivaldsMode::Auto && batch_size > 1 {
-            let checked = Self::cheapest(&model, batch_size, visibility, false, freivalds)?;
-            if checked.0 < best.0 && !checked.1.freivalds.is_empty() {
-                best = checked;
+            candidates.extend([(false, freivalds), (true, freivalds)]);
+        }
+        for (packed, mode) in candidates {
+            if packed && !packing {
+                continue;
+            }
+            let plan = Self::cheapest(&model, batch_size, visibility, packed, mode)?;
+            if plan.0 < best.0 && (mode == off || !plan.1.freivalds.is_empty()) {
+                best = plan;
             }
         }
         Ok(best.1)
