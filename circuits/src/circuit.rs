@@ -342,9 +342,7 @@ impl Circuit<Fr> for MlpCircuit {
                     let chip = FreivaldsChip::construct(freivalds);
                     let layers = &layout.model.layers;
                     chip.assign_fixed(&mut region, &layout.freivalds, layers)?;
-                    chip.constrain(&mut region, &layout.freivalds, &|row| {
-                        config.cell(CellRef::z(row))
-                    });
+                    chip.constrain(&mut region, &layout.freivalds);
                     let z = self.witness.as_ref().map(|w| &w.columns[Lane::Z.index()][..]);
                     chip.assign_second_phase(&mut region, &layout.freivalds, layers, z)?;
                 }

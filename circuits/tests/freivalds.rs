@@ -15,8 +15,8 @@ use halo2_proofs::{
 };
 use zkmlp_circuits::{
     chips::freivalds::{
-        self, FreivaldsChip, FreivaldsConfig, FreivaldsInstructions, FREIVALDS_CHECK, OUTPUT_HORNER,
-        PRODUCT, WEIGHT_HORNER, WEIGHT_START,
+        self, FreivaldsChip, FreivaldsConfig, FreivaldsInstructions, HORNER_ACC, HORNER_U, PRODUCT,
+        START_ACC, START_U,
     },
     field::i128_to_field,
     layout::{FreivaldsItem, FreivaldsLayer, FreivaldsMode},
@@ -78,7 +78,7 @@ impl ChipCircuit {
                 outputs,
                 inputs,
             });
-            start += m + n + 1;
+            start += m + n;
         }
         let plan = FreivaldsLayer {
             layer: 0,
@@ -152,9 +152,7 @@ impl Circuit<Fr> for ChipCircuit {
                     let _ = m;
                 }
                 chip.assign_fixed(&mut region, std::slice::from_ref(&plan), &layers)?;
-                chip.constrain(&mut region, std::slice::from_ref(&plan), &|row| {
-                    cell(config.z, row)
-                });
+                chip.constrain(&mut region, std::slice::from_ref(&plan));
                 chip.assign_second_phase(&mut region, std::slice::from_ref(&plan), &layers, Some(&z))?;
                 let Some(tamper) = self.tamper else {
                     return Ok(());
@@ -204,14 +202,24 @@ fn the_chip_accepts_an_honest_layer() {
 }
 
 #[test]
-fn the_chip_rejects_a_wrong_output_at_the_items_check() {
+fn the_chip_rejects_a_wrong_output_at_the_items_last_copy() {
     let mut circuit = small_chip();
     circuit.ys[1][2] += 1;
     let (_, plan) = circuit.plan();
-    let check = plan.items[1].check_row(4, 3);
+    // The copy `acc(last row) = u_n` fails at both ends: the item's last `acc` and `u_n`
+    // (advice columns: z, v, acc, u).
     assert_fails(
         mock_chip(7, &circuit),
-        vec![constraint("freivalds check", FREIVALDS_CHECK, check)],
+        vec![
+            Failure::Permutation {
+                column: Col::Advice(2),
+                row: plan.items[1].last_row(4, 3),
+            },
+            Failure::Permutation {
+                column: Col::Advice(3),
+                row: plan.u_row(3),
+            },
+        ],
     );
 }
 
@@ -233,26 +241,27 @@ fn every_second_phase_cell_is_constrained() {
         }
     }
     let (m, n, items) = (4, 3, 2);
-    assert_eq!(mutants, 3 * (m * (n + 1) + items * (m + n) + items * (n + 1)));
+    assert_eq!(mutants, 3 * 2 * (m * (n + 1) + items * (m + n)));
 }
 
-/// A weight chain's start, its Horner step, the output Horner step and the product step each
-/// reject a changed accumulator with their own named constraint (the next row's gate too).
+/// Each constraint rejects a changed cell of its own row by name: a weight chain's start and
+/// Horner step (`u`), an item's start and Horner step (`acc`), the product step.
 #[test]
 fn each_gate_names_its_constraint() {
     let circuit = small_chip();
     let (_, plan) = circuit.plan();
     let item = &plan.items[0];
     let cases = [
-        (plan.weight_row(0, 0), "freivalds weight start", WEIGHT_START),
-        (plan.weight_row(1, 2), "freivalds weight horner", WEIGHT_HORNER),
-        (item.start + 2, "freivalds output horner", OUTPUT_HORNER),
-        (item.start + 4 + 1, "freivalds product", PRODUCT),
+        (true, plan.weight_row(0, 0), "freivalds start", START_U),
+        (true, plan.weight_row(1, 2), "freivalds horner", HORNER_U),
+        (false, item.start, "freivalds start", START_ACC),
+        (false, item.start + 2, "freivalds horner", HORNER_ACC),
+        (false, item.start + 4 + 1, "freivalds product", PRODUCT),
     ];
-    for (row, gate, name) in cases {
+    for (u, row, gate, name) in cases {
         let mut mutant = circuit.clone();
         mutant.tamper = Some(Tamper {
-            u: false,
+            u,
             row,
             delta: Fr::ONE,
         });
@@ -302,9 +311,10 @@ fn a_forced_batch_checks_every_layer_and_proves_the_reference_outputs() {
 
 /// The witness of a model one weight away: every rescale block, activation and output is
 /// consistent with its `Y`, only `Y ≠ W X` for the circuit's `W`. Each item whose input
-/// reaches that weight fails its check, and nothing else fails.
+/// reaches that weight fails its check (the copy of its chain's end to `u_n`), and nothing
+/// else fails.
 #[test]
-fn a_valid_looking_witness_of_a_wrong_product_is_rejected_by_the_check() {
+fn a_valid_looking_witness_of_a_wrong_product_is_rejected_by_the_check_copy() {
     let model = batch_model(5);
     let layout = forced(model.clone(), 3);
     let mut twin = model.clone();
@@ -323,12 +333,23 @@ fn a_valid_looking_witness_of_a_wrong_product_is_rejected_by_the_check() {
     let input = batch_input(&model, 3);
     let wrong = MlpWitness::generate(&twin_layout, &input, binding()).unwrap();
     let plan = &layout.freivalds[0];
-    let expected: Vec<Failure> = (plan.items.iter().enumerate())
+    let expected = (plan.items.iter().enumerate())
         .filter(|(k, _)| input[k * 6 + 1] != 0)
-        .map(|(_, item)| constraint("freivalds check", FREIVALDS_CHECK, item.check_row(9, 6)))
-        .collect();
+        .map(|(_, item)| item.last_row(9, 6))
+        .collect::<Vec<_>>();
     assert_eq!(expected.len(), 3);
-    assert_fails(mock(&layout, wrong), expected);
+    // The second-phase columns come after the lanes: `acc`, then `u`. Each failing item's
+    // last `acc` and the bias chain's `u_n` it is tied to.
+    let (acc, u) = (Col::Advice(layout.num_lanes()), Col::Advice(layout.num_lanes() + 1));
+    let mut found: Vec<Failure> = expected
+        .into_iter()
+        .map(|row| Failure::Permutation { column: acc, row })
+        .collect();
+    found.push(Failure::Permutation {
+        column: u,
+        row: plan.u_row(6),
+    });
+    assert_fails(mock(&layout, wrong), found);
 }
 
 #[test]

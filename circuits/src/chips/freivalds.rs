@@ -15,27 +15,32 @@
 //!    transcript and the verifier's alike (halo2's multi-phase protocol), so that `r_j = ρ^j`
 //!    is fixed only once `X` and `Y` are.
 //! 3. **Phase 2** (second-phase advice `acc`, `u`), per layer, once per batch: for each input
-//!    column `i` (and `i = n` for the bias) a Horner chain over the fixed coefficients
+//!    column `i` (and `i = n` for the bias) a Horner chain over fixed coefficients in `u`:
 //!
 //!    ```text
-//!    row 0     : acc = c_0                       (gate "freivalds weight start")
-//!    row t >= 1: acc = ρ acc_prev + c_t          (gate "freivalds weight horner")
-//!    c_t = W_(m-1-t, i)   (b_(m-1-t) for i = n),  so the last acc is u_i = Σ_j ρ^j W_ji
+//!    row 0     : u = c_0                     (gate "freivalds start")
+//!    row t >= 1: u = ρ u_prev + c_t          (gate "freivalds horner")
+//!    c_t = W_(m-1-t, i)   (b_(m-1-t) for i = n),  so the last u is u_i = Σ_j ρ^j W_ji
 //!    ```
 //!
-//!    `m (n + 1)` rows. Then per item `k`, `m + n + 1` rows on one accumulator:
+//!    `m (n + 1)` rows. Then per item `k`, `m + n` rows on `acc`:
 //!
 //!    ```text
-//!    row 0          : acc = y_(m-1),k                          (copy)
-//!    row t in 1..m  : acc = ρ acc_prev + v,  v = y_(m-1-t),k   ("freivalds output horner")
-//!    row m + i      : acc = acc_prev - u v,  u = u_i, v = x_ik ("freivalds product")
-//!    row m + n      : acc_prev = u,          u = u_n          ("freivalds check")
+//!    row 0         : acc = v,              v = y_(m-1),k      ("freivalds start")
+//!    row t in 1..m : acc = ρ acc_prev + v, v = y_(m-1-t),k    ("freivalds horner")
+//!    row m + i     : acc = acc_prev - u v, u = u_i, v = x_ik  ("freivalds product")
+//!    acc on row m + n - 1 = u_n                               (copy)
 //!    ```
 //!
-//!    i.e. `Σ_j ρ^j y_jk = Σ_i u_i x_ik + Σ_j ρ^j b_j`, which is `rᵀ y_k = (rᵀ W) x_k + rᵀ b`.
-//!    Every `u` and `v` cell is a copy (of a chain's last `acc`, of a `z` cell). The `v` cells
-//!    live on the first-phase lane `Input(0)` (the dot gate is off on these rows), the
-//!    coefficients in one fixed column.
+//!    i.e. `Σ_j ρ^j y_jk - Σ_i u_i x_ik = Σ_j ρ^j b_j`, which is `rᵀ y_k = (rᵀ W) x_k + rᵀ b`.
+//!    Every `v` cell is a copy of a `z` cell, every product row's `u` a copy of a weight
+//!    chain's last `u`. The start and Horner gates constrain both columns on their rows: on a
+//!    weight chain's rows the `acc` half reads the free `v` cells there (nothing reads that
+//!    `acc`), on an item's Horner rows the `u` half has `c = 0` (nothing reads that `u`), so
+//!    one selector serves both chains. The `v` cells live on the first-phase lane `Input(0)`
+//!    (the dot gate is off on these rows), the coefficients in one fixed column: the check
+//!    costs two advice columns, one fixed column and three selectors (halo2-axiom's
+//!    `keygen_vk` does not compress selectors: each is a fixed column).
 //!
 //! # Soundness
 //! The gates and copies force, for each item, `P_k(ρ) = 0` with
@@ -72,15 +77,15 @@ use crate::field::i128_to_field;
 use crate::layout::FreivaldsLayer;
 use crate::spec::QuantizedLayer;
 
-/// Name of the check that closes each item's chain.
-pub const FREIVALDS_CHECK: &str = "r^T y = (r^T W) x + r^T b";
-/// Name of the first row of a weight chain.
-pub const WEIGHT_START: &str = "acc = c";
-/// Name of the weight chain's Horner step.
-pub const WEIGHT_HORNER: &str = "acc = rho * acc_prev + c";
-/// Name of the output Horner step.
-pub const OUTPUT_HORNER: &str = "acc = rho * acc_prev + v";
-/// Name of the product step.
+/// The start gate's constraint on `acc` (an item's first row).
+pub const START_ACC: &str = "acc = v";
+/// The start gate's constraint on `u` (a weight chain's first row).
+pub const START_U: &str = "u = c";
+/// The Horner gate's constraint on `acc` (an item's outputs).
+pub const HORNER_ACC: &str = "acc = rho * acc_prev + v";
+/// The Horner gate's constraint on `u` (a weight chain).
+pub const HORNER_U: &str = "u = rho * u_prev + c";
+/// The product gate's constraint.
 pub const PRODUCT: &str = "acc = acc_prev - u * v";
 
 /// Columns, challenge and selectors of the Freivalds gates.
@@ -96,16 +101,12 @@ pub struct FreivaldsConfig {
     pub coef: Column<Fixed>,
     /// `ρ`, usable after the first phase.
     pub rho: Challenge,
-    /// `acc = c` (a weight chain's first row).
-    pub weight_start: Selector,
-    /// `acc = ρ acc_prev + c`.
-    pub weight: Selector,
-    /// `acc = ρ acc_prev + v`.
-    pub output: Selector,
+    /// `acc = v`, `u = c` (a chain's first row).
+    pub start: Selector,
+    /// `acc = ρ acc_prev + v`, `u = ρ u_prev + c`.
+    pub horner: Selector,
     /// `acc = acc_prev - u v`.
     pub product: Selector,
-    /// `acc_prev = u`.
-    pub check: Selector,
 }
 
 /// What the Freivalds chip offers.
@@ -122,14 +123,9 @@ pub trait FreivaldsInstructions {
         layers: &[QuantizedLayer],
     ) -> Result<(), Error>;
 
-    /// The copy constraints of `plans` that involve the second-phase columns; `z` maps a
-    /// range-lane row to its cell.
-    fn constrain(
-        &self,
-        region: &mut Region<'_, Fr>,
-        plans: &[FreivaldsLayer],
-        z: &dyn Fn(usize) -> Cell,
-    );
+    /// The copy constraints between second-phase cells (the `v` cells' copies of `z` are
+    /// the layout's `dot_sources`, which the circuit constrains with every other lane).
+    fn constrain(&self, region: &mut Region<'_, Fr>, plans: &[FreivaldsLayer]);
 
     /// Ends the first phase (commits its advice and squeezes `ρ` when proving), then assigns
     /// the second-phase cells from `ρ` and the range-lane values `z` (`None` at keygen).
@@ -175,53 +171,47 @@ impl FreivaldsChip {
             v,
             coef: meta.fixed_column(),
             rho,
-            weight_start: meta.selector(),
-            weight: meta.selector(),
-            output: meta.selector(),
+            start: meta.selector(),
+            horner: meta.selector(),
             product: meta.selector(),
-            check: meta.selector(),
         };
-        let queries = |meta: &mut halo2_proofs::plonk::VirtualCells<'_, Fr>| {
-            (
-                meta.query_advice(acc, Rotation::cur()),
-                meta.query_advice(acc, Rotation::prev()),
-                meta.query_challenge(rho),
-            )
-        };
-        meta.create_gate("freivalds weight start", |meta| {
-            let s = meta.query_selector(config.weight_start);
+        meta.create_gate("freivalds start", |meta| {
+            let s = meta.query_selector(config.start);
             let acc = meta.query_advice(acc, Rotation::cur());
-            let c = meta.query_fixed(config.coef, Rotation::cur());
-            Constraints::with_selector(s, [(WEIGHT_START, acc - c)])
-        });
-        meta.create_gate("freivalds weight horner", |meta| {
-            let s = meta.query_selector(config.weight);
-            let (acc, prev, rho) = queries(meta);
-            let c = meta.query_fixed(config.coef, Rotation::cur());
-            // acc = ρ acc_prev + c
-            Constraints::with_selector(s, [(WEIGHT_HORNER, acc - rho * prev - c)])
-        });
-        meta.create_gate("freivalds output horner", |meta| {
-            let s = meta.query_selector(config.output);
-            let (acc, prev, rho) = queries(meta);
+            let u = meta.query_advice(u, Rotation::cur());
             let v = meta.query_advice(v, Rotation::cur());
-            // acc = ρ acc_prev + v
-            Constraints::with_selector(s, [(OUTPUT_HORNER, acc - rho * prev - v)])
+            let c = meta.query_fixed(config.coef, Rotation::cur());
+            Constraints::with_selector(s, [(START_ACC, acc - v), (START_U, u - c)])
+        });
+        meta.create_gate("freivalds horner", |meta| {
+            let s = meta.query_selector(config.horner);
+            let rho = meta.query_challenge(rho);
+            let [acc, acc_prev, u, u_prev] = [
+                (acc, Rotation::cur()),
+                (acc, Rotation::prev()),
+                (u, Rotation::cur()),
+                (u, Rotation::prev()),
+            ]
+            .map(|(column, at)| meta.query_advice(column, at));
+            let v = meta.query_advice(v, Rotation::cur());
+            let c = meta.query_fixed(config.coef, Rotation::cur());
+            // acc = ρ acc_prev + v,  u = ρ u_prev + c
+            Constraints::with_selector(
+                s,
+                [
+                    (HORNER_ACC, acc - rho.clone() * acc_prev - v),
+                    (HORNER_U, u - rho * u_prev - c),
+                ],
+            )
         });
         meta.create_gate("freivalds product", |meta| {
             let s = meta.query_selector(config.product);
-            let (cur, prev, _) = queries(meta);
+            let prev = meta.query_advice(acc, Rotation::prev());
+            let acc = meta.query_advice(acc, Rotation::cur());
             let u = meta.query_advice(u, Rotation::cur());
             let v = meta.query_advice(v, Rotation::cur());
             // acc = acc_prev - u v
-            Constraints::with_selector(s, [(PRODUCT, cur - prev + u * v)])
-        });
-        meta.create_gate("freivalds check", |meta| {
-            let s = meta.query_selector(config.check);
-            let prev = meta.query_advice(acc, Rotation::prev());
-            let u = meta.query_advice(u, Rotation::cur());
-            // Σ_j ρ^j y_j - Σ_i u_i x_i = u_n = Σ_j ρ^j b_j
-            Constraints::with_selector(s, [(FREIVALDS_CHECK, prev - u)])
+            Constraints::with_selector(s, [(PRODUCT, acc - prev + u * v)])
         });
         config
     }
@@ -245,8 +235,10 @@ pub fn coefficient(layer: &QuantizedLayer, i: usize, t: usize) -> Fr {
     i128_to_field(value.into())
 }
 
-/// The second-phase values of one layer's rows under `ρ`: `(row, acc)` and `(row, u)` pairs.
-/// `z` holds the range lane (the `y` and `x` values the rows read).
+/// The second-phase values of one layer's rows under `ρ`: `(row, acc)` and `(row, u)` pairs
+/// of every gated row. `z` holds the range lane (the `y` and `x` values the rows read); the
+/// `v` cells of the weight chains are zero (no source), so their `acc` is zero, and an item's
+/// Horner rows have `c = 0`, so their `u` is zero.
 pub fn trace(
     plan: &FreivaldsLayer,
     layer: &QuantizedLayer,
@@ -254,14 +246,15 @@ pub fn trace(
     z: &[Fr],
 ) -> (Vec<(usize, Fr)>, Vec<(usize, Fr)>) {
     let (m, n) = (plan.outputs, plan.inputs);
-    let mut accs = Vec::with_capacity(m * (n + 1) + plan.items.len() * (m + n));
-    let mut us = Vec::with_capacity(plan.items.len() * (n + 1));
+    let rows = m * (n + 1) + plan.items.len() * (m + n);
+    let (mut accs, mut us) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
     let mut u = Vec::with_capacity(n + 1);
     for i in 0..=n {
         let mut acc = Fr::ZERO;
         for t in 0..m {
             acc = acc * rho + coefficient(layer, i, t);
-            accs.push((plan.weight_row(i, t), acc));
+            accs.push((plan.weight_row(i, t), Fr::ZERO));
+            us.push((plan.weight_row(i, t), acc));
         }
         u.push(acc);
     }
@@ -270,13 +263,13 @@ pub fn trace(
         for (t, &row) in item.outputs.iter().rev().enumerate() {
             acc = acc * rho + z[row];
             accs.push((item.start + t, acc));
+            us.push((item.start + t, Fr::ZERO));
         }
         for (i, &row) in item.inputs.iter().enumerate() {
             acc -= u[i] * z[row];
             accs.push((item.start + m + i, acc));
             us.push((item.start + m + i, u[i]));
         }
-        us.push((item.check_row(m, n), u[n]));
     }
     (accs, us)
 }
@@ -296,44 +289,35 @@ impl FreivaldsInstructions for FreivaldsChip {
                 for t in 0..m {
                     let row = plan.weight_row(i, t);
                     region.assign_fixed(config.coef, row, coefficient(layer, i, t));
-                    let selector = if t == 0 {
-                        config.weight_start
-                    } else {
-                        config.weight
-                    };
+                    let selector = if t == 0 { config.start } else { config.horner };
                     selector.enable(region, row)?;
                 }
             }
             for item in &plan.items {
+                config.start.enable(region, item.start)?;
                 for t in 1..m {
-                    config.output.enable(region, item.start + t)?;
+                    config.horner.enable(region, item.start + t)?;
                 }
                 for i in 0..n {
                     config.product.enable(region, item.start + m + i)?;
                 }
-                config.check.enable(region, item.check_row(m, n))?;
             }
         }
         Ok(())
     }
 
-    fn constrain(
-        &self,
-        region: &mut Region<'_, Fr>,
-        plans: &[FreivaldsLayer],
-        z: &dyn Fn(usize) -> Cell,
-    ) {
+    fn constrain(&self, region: &mut Region<'_, Fr>, plans: &[FreivaldsLayer]) {
         let config = &self.config;
         for plan in plans {
             let (m, n) = (plan.outputs, plan.inputs);
-            let u_cell = |i: usize| Self::cell(config.acc, plan.weight_row(i, m - 1));
+            let u_cell = |i: usize| Self::cell(config.u, plan.u_row(i));
             for item in &plan.items {
-                // acc_0 = y_(m-1): the Horner chain starts from the last output.
-                region.constrain_equal(Self::cell(config.acc, item.start), z(item.outputs[m - 1]));
                 for i in 0..n {
                     region.constrain_equal(Self::cell(config.u, item.start + m + i), u_cell(i));
                 }
-                region.constrain_equal(Self::cell(config.u, item.check_row(m, n)), u_cell(n));
+                // Σ_j ρ^j y_j - Σ_i u_i x_i = u_n = Σ_j ρ^j b_j
+                let last = Self::cell(config.acc, item.last_row(m, n));
+                region.constrain_equal(last, u_cell(n));
             }
         }
     }
@@ -365,9 +349,4 @@ impl FreivaldsInstructions for FreivaldsChip {
         }
         Ok(())
     }
-}
-
-/// `Σ_j ρ^j values[j]` (Horner from the last value).
-pub fn fold(values: &[Fr], rho: Fr) -> Fr {
-    values.iter().rev().fold(Fr::ZERO, |acc, &v| acc * rho + v)
 }

@@ -1,6 +1,8 @@
 //! Planning of Freivalds-checked layers (see [`crate::chips::freivalds`]): the layer's dot
 //! chains are replaced by weight chains once per batch and one check chain per item, on the
 //! side rows (`Input(0)` holds the copied `x` and `y` values, the dot gate is off there).
+//! A layer costs `m (n + 1)` rows once and `m + n` rows per item, against `m ceil(n / W)`
+//! dot rows per item.
 
 use super::{CellRef, MlpLayout, NeuronPlacement};
 use crate::spec::QuantizedLayer;
@@ -18,7 +20,7 @@ pub enum FreivaldsMode {
     On,
 }
 
-/// One item's check chain: `m` output Horner rows, `n` product rows, one check row.
+/// One item's check chain: `m` output Horner rows, then `n` product rows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FreivaldsItem {
     /// First row of the chain.
@@ -30,9 +32,10 @@ pub struct FreivaldsItem {
 }
 
 impl FreivaldsItem {
-    /// The row of the check gate, for a layer of `m` outputs and `n` inputs.
-    pub fn check_row(&self, m: usize, n: usize) -> usize {
-        self.start + m + n
+    /// The chain's last row (its `acc` is a copy of `u_n`), for a layer of `m` outputs and `n`
+    /// inputs.
+    pub fn last_row(&self, m: usize, n: usize) -> usize {
+        self.start + m + n - 1
     }
 }
 
@@ -59,11 +62,11 @@ impl FreivaldsLayer {
 
     /// Rows of a layer of `m` outputs and `n` inputs over `items` items.
     pub fn rows(m: usize, n: usize, items: usize) -> usize {
-        m * (n + 1) + items * (m + n + 1)
+        m * (n + 1) + items * (m + n)
     }
 
-    /// The cell of `u_i` (the last `acc` of weight chain `i`), on the second-phase `acc`
-    /// column: not a [`CellRef`] lane, so only its row is given.
+    /// The row of `u_i` (the last `u` of weight chain `i`), on the second-phase `u` column
+    /// (not a [`CellRef`] lane, so only its row is given).
     pub fn u_row(&self, i: usize) -> usize {
         self.weight_row(i, self.outputs - 1)
     }
@@ -112,7 +115,6 @@ impl MlpLayout {
             for &row in outputs.iter().rev().chain(&inputs) {
                 self.push_side_row(Some(row));
             }
-            self.push_side_row(None);
             placements.extend(neurons.into_iter().map(|placement| NeuronPlacement {
                 dot_start: start,
                 ..placement
