@@ -27,13 +27,13 @@ use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use zkmlp_circuits::layout::FreivaldsMode;
 use zkmlp::{
     batch::{verify_batch, BatchItem},
     model::Mlp,
     quantize::quantize,
     CompiledModel, MlpParams, ProvingKey, Srs, Visibility, VisibilitySettings,
 };
+use zkmlp_circuits::layout::FreivaldsMode;
 
 /// `advice/fixed/degree` of a key's constraint system.
 fn shape(pk: &ProvingKey) -> String {
@@ -114,8 +114,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("| {n} | - | (Freivalds needs fixed weights) |");
             continue;
         }
-        let compiled =
-            CompiledModel::with_freivalds(model.clone(), n, visibility, packing, mode)?;
+        let compiled = CompiledModel::with_freivalds(model.clone(), n, visibility, packing, mode)?;
         let slots: Vec<String> = (compiled.layout().strands.iter())
             .map(|s| s.slots.to_string())
             .collect();

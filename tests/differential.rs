@@ -521,7 +521,10 @@ fn freivalds_batches_agree_with_the_reference_item_by_item() {
     println!(
         "differential, Freivalds batches: {cases} items, {accepted} accepted, 0 mismatches, {mocked} batches mock-proven"
     );
-    assert!(accepted > 1000 && cases - accepted > 1000, "{accepted} of {cases}");
+    assert!(
+        accepted > 1000 && cases - accepted > 1000,
+        "{accepted} of {cases}"
+    );
     assert!(mocked >= 15, "{mocked}");
 }
 

@@ -16,8 +16,7 @@ use zkmlp::{
     },
     model::Mlp,
     quantize::{quantize, quantize_input, reference_forward},
-    CompiledModel, MlpParams, Proof, ProvingKey, QuantizedMlp, Srs, Visibility,
-    VisibilitySettings,
+    CompiledModel, MlpParams, Proof, ProvingKey, QuantizedMlp, Srs, Visibility, VisibilitySettings,
 };
 use zkmlp_circuits::{layout::FreivaldsMode, MlpLayout, MlpWitness};
 
@@ -157,7 +156,10 @@ fn a_wrong_product_with_a_valid_looking_witness_gives_no_valid_proof() {
         .collect();
     let wrong = MlpWitness::generate(&twin_layout, &input, Fr::from(0)).unwrap();
     let honest = f.pk.model().witness(&input, Fr::from(0)).unwrap();
-    assert_ne!(wrong.outputs, honest.outputs, "the twin must change some output");
+    assert_ne!(
+        wrong.outputs, honest.outputs,
+        "the twin must change some output"
+    );
     let proof = f.pk.prove_witness(wrong).unwrap();
     assert_refused(&proof, "wrong product");
 }
@@ -171,7 +173,8 @@ fn a_folded_freivalds_batch_fits_eip170_and_verifies_on_the_evm() {
         weights: Visibility::Fixed,
         outputs: Visibility::Folded,
     };
-    let compiled = CompiledModel::with_freivalds(model(), N, vis, false, FreivaldsMode::On).unwrap();
+    let compiled =
+        CompiledModel::with_freivalds(model(), N, vis, false, FreivaldsMode::On).unwrap();
     assert_eq!(compiled.layout().freivalds.len(), 3);
     let srs = Srs::unsafe_setup_for_testing(compiled.k(), 4);
     let pk = ProvingKey::generate(&srs, &compiled).unwrap();

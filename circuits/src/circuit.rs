@@ -343,7 +343,10 @@ impl Circuit<Fr> for MlpCircuit {
                     let layers = &layout.model.layers;
                     chip.assign_fixed(&mut region, &layout.freivalds, layers)?;
                     chip.constrain(&mut region, &layout.freivalds);
-                    let z = self.witness.as_ref().map(|w| &w.columns[Lane::Z.index()][..]);
+                    let z = self
+                        .witness
+                        .as_ref()
+                        .map(|w| &w.columns[Lane::Z.index()][..]);
                     chip.assign_second_phase(&mut region, &layout.freivalds, layers, z)?;
                 }
                 Ok(layout

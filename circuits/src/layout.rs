@@ -431,7 +431,9 @@ impl MlpLayout {
         packed: bool,
     ) -> Result<Self, SpecError> {
         let mode = FreivaldsMode::Off;
-        Self::plan_options(model, dot_width, batch_size, visibility, limb_bits, packed, mode)
+        Self::plan_options(
+            model, dot_width, batch_size, visibility, limb_bits, packed, mode,
+        )
     }
 
     /// Plans as [`MlpLayout::plan_packed`]; layers for which `freivalds` says so (see

@@ -153,7 +153,12 @@ impl Circuit<Fr> for ChipCircuit {
                 }
                 chip.assign_fixed(&mut region, std::slice::from_ref(&plan), &layers)?;
                 chip.constrain(&mut region, std::slice::from_ref(&plan));
-                chip.assign_second_phase(&mut region, std::slice::from_ref(&plan), &layers, Some(&z))?;
+                chip.assign_second_phase(
+                    &mut region,
+                    std::slice::from_ref(&plan),
+                    &layers,
+                    Some(&z),
+                )?;
                 let Some(tamper) = self.tamper else {
                     return Ok(());
                 };
@@ -178,7 +183,12 @@ impl Circuit<Fr> for ChipCircuit {
 
 fn small_layer() -> QuantizedLayer {
     QuantizedLayer {
-        weights: vec![vec![3, -1, 4], vec![-1, 5, -9], vec![2, 6, -5], vec![3, 5, -8]],
+        weights: vec![
+            vec![3, -1, 4],
+            vec![-1, 5, -9],
+            vec![2, 6, -5],
+            vec![3, 5, -8],
+        ],
         biases: vec![7, -2, 0, 11],
         activation: Activation::Identity,
     }
@@ -230,13 +240,17 @@ fn every_second_phase_cell_is_constrained() {
     let circuit = small_chip();
     let (z, plan) = circuit.plan();
     let (accs, us) = freivalds::trace(&plan, &circuit.layer, Fr::from(5), &z);
-    let cells = (accs.iter().map(|&(row, _)| (false, row))).chain(us.iter().map(|&(row, _)| (true, row)));
+    let cells =
+        (accs.iter().map(|&(row, _)| (false, row))).chain(us.iter().map(|&(row, _)| (true, row)));
     let mut mutants = 0;
     for (u, row) in cells {
         for delta in [Fr::ONE, -Fr::ONE, Fr::from(1 << 20)] {
             let mut mutant = circuit.clone();
             mutant.tamper = Some(Tamper { u, row, delta });
-            assert!(mock_chip(7, &mutant).is_err(), "accepted: u = {u}, row {row}");
+            assert!(
+                mock_chip(7, &mutant).is_err(),
+                "accepted: u = {u}, row {row}"
+            );
             mutants += 1;
         }
     }
@@ -266,7 +280,10 @@ fn each_gate_names_its_constraint() {
             delta: Fr::ONE,
         });
         let found = failures(mock_chip(7, &mutant));
-        assert!(found.contains(&constraint(gate, name, row)), "{gate}: {found:?}");
+        assert!(
+            found.contains(&constraint(gate, name, row)),
+            "{gate}: {found:?}"
+        );
     }
 }
 
@@ -295,14 +312,16 @@ fn a_forced_batch_checks_every_layer_and_proves_the_reference_outputs() {
     assert!(layout.circuit_params().freivalds);
     let input = batch_input(&model, 3);
     let witness = MlpWitness::generate(&layout, &input, binding()).unwrap();
-    let plain = Arc::new(MlpLayout::with_freivalds(
-        model,
-        3,
-        VisibilitySettings::default(),
-        false,
-        FreivaldsMode::Off,
-    )
-    .unwrap());
+    let plain = Arc::new(
+        MlpLayout::with_freivalds(
+            model,
+            3,
+            VisibilitySettings::default(),
+            false,
+            FreivaldsMode::Off,
+        )
+        .unwrap(),
+    );
     assert!(plain.freivalds.is_empty());
     let reference = MlpWitness::generate(&plain, &input, binding()).unwrap();
     assert_eq!(witness.outputs, reference.outputs);
@@ -340,7 +359,10 @@ fn a_valid_looking_witness_of_a_wrong_product_is_rejected_by_the_check_copy() {
     assert_eq!(expected.len(), 3);
     // The second-phase columns come after the lanes: `acc`, then `u`. Each failing item's
     // last `acc` and the bias chain's `u_n` it is tied to.
-    let (acc, u) = (Col::Advice(layout.num_lanes()), Col::Advice(layout.num_lanes() + 1));
+    let (acc, u) = (
+        Col::Advice(layout.num_lanes()),
+        Col::Advice(layout.num_lanes() + 1),
+    );
     let mut found: Vec<Failure> = expected
         .into_iter()
         .map(|row| Failure::Permutation { column: acc, row })
@@ -363,7 +385,10 @@ fn the_planner_uses_freivalds_only_where_it_pays() {
     assert!(plan(1, true, FreivaldsMode::Auto).freivalds.is_empty());
     // Without packing, the 64 x 128 layer pays at 16 items; the 1 x 64 layer never does.
     let auto = plan(16, false, FreivaldsMode::Auto);
-    assert_eq!(auto.freivalds.iter().map(|f| f.layer).collect::<Vec<_>>(), [0]);
+    assert_eq!(
+        auto.freivalds.iter().map(|f| f.layer).collect::<Vec<_>>(),
+        [0]
+    );
     let off = plan(16, false, FreivaldsMode::Off);
     assert!(off.freivalds.is_empty());
     assert!(cost(&auto) < cost(&off));
@@ -385,4 +410,3 @@ fn witnessed_weights_are_never_checked_by_freivalds() {
     let layout = MlpLayout::with_freivalds(model, 2, vis, false, FreivaldsMode::On).unwrap();
     assert!(layout.freivalds.is_empty());
 }
-

@@ -423,7 +423,9 @@ fn every_mutant_of_a_packed_model_is_rejected() {
 fn freivalds_models() -> Vec<(&'static str, Arc<MlpLayout>, MlpWitness)> {
     use zkmlp_circuits::{layout::FreivaldsMode, Visibility, VisibilitySettings};
     let plan = |model: QuantizedMlp, width, limbs, visibility, seed: u64| {
-        let input: Vec<i64> = (0..2).flat_map(|k| random_input(&model, seed + k)).collect();
+        let input: Vec<i64> = (0..2)
+            .flat_map(|k| random_input(&model, seed + k))
+            .collect();
         let mode = FreivaldsMode::On;
         let layout = MlpLayout::plan_options(model, width, 2, visibility, limbs, false, mode)
             .expect("valid model");

@@ -67,8 +67,8 @@ use halo2_proofs::{
     circuit::{Cell, Region, Value},
     halo2curves::bn256::Fr,
     plonk::{
-        Advice, Any, Challenge, Column, ConstraintSystem, Constraints, Error, FirstPhase,
-        Fixed, SecondPhase, Selector,
+        Advice, Any, Challenge, Column, ConstraintSystem, Constraints, Error, FirstPhase, Fixed,
+        SecondPhase, Selector,
     },
     poly::Rotation,
 };
@@ -334,7 +334,9 @@ impl FreivaldsInstructions for FreivaldsChip {
         // Known only once the first phase is committed (never at keygen, nor in the mock
         // prover's first pass): nothing to assign before.
         let mut rho = None;
-        region.get_challenge(config.rho).map(|value| rho = Some(value));
+        region
+            .get_challenge(config.rho)
+            .map(|value| rho = Some(value));
         let (Some(rho), Some(z)) = (rho, z) else {
             return Ok(());
         };
