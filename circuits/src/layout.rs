@@ -538,8 +538,10 @@ impl MlpLayout {
         let checked: Vec<bool> = (layout.model.layers.iter())
             .map(|layer| layout.freivalds_pays(layer, freivalds))
             .collect();
-        for (strands, _) in layout.strands.iter_mut().zip(&checked).filter(|(_, &c)| c) {
-            *strands = Strands::UNPACKED;
+        for (strands, &checked) in layout.strands.iter_mut().zip(&checked) {
+            if checked {
+                *strands = Strands::UNPACKED;
+            }
         }
         for _ in 0..batch_size * layout.model.input_size() {
             let start = layout.push_block(BlockKind::Signed);
@@ -549,8 +551,8 @@ impl MlpLayout {
             layout.plan_parameter_blocks();
         }
         let mut sources: Vec<usize> = layout.input_rows.clone();
-        for layer_index in 0..layout.model.layers.len() {
-            let placements = match checked[layer_index] {
+        for (layer_index, &checked) in checked.iter().enumerate() {
+            let placements = match checked {
                 true => layout.plan_freivalds_layer(layer_index, &sources),
                 false => layout.plan_layer(layer_index, &sources),
             };

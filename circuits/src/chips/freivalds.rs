@@ -235,6 +235,9 @@ pub fn coefficient(layer: &QuantizedLayer, i: usize, t: usize) -> Fr {
     i128_to_field(value.into())
 }
 
+/// A row and the value of one cell on it.
+pub type RowValue = (usize, Fr);
+
 /// The second-phase values of one layer's rows under `ρ`: `(row, acc)` and `(row, u)` pairs
 /// of every gated row. `z` holds the range lane (the `y` and `x` values the rows read); the
 /// `v` cells of the weight chains are zero (no source), so their `acc` is zero, and an item's
@@ -244,7 +247,7 @@ pub fn trace(
     layer: &QuantizedLayer,
     rho: Fr,
     z: &[Fr],
-) -> (Vec<(usize, Fr)>, Vec<(usize, Fr)>) {
+) -> (Vec<RowValue>, Vec<RowValue>) {
     let (m, n) = (plan.outputs, plan.inputs);
     let rows = m * (n + 1) + plan.items.len() * (m + n);
     let (mut accs, mut us) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
