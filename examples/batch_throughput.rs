@@ -1,9 +1,9 @@
-//! Prints batch-proving throughput for an 8-16-16-1 MLP (the NFT example's shape): one proof
-//! per batch of N inferences, timing the whole proving call (quantization, parallel witness
-//! generation, proving).
+//! Prints batch-proving throughput for an 8-16-16-1 MLP (the NFT example's shape, or another
+//! with `--shape`): one proof per batch of N inferences, timing the whole proving call
+//! (quantization, parallel witness generation, proving).
 //!
-//! Run with `cargo run --release --example batch_throughput [--folded] [N ...]` (default:
-//! 1 16 64 256).
+//! Run with `cargo run --release --example batch_throughput [--folded] [--no-pack]
+//! [--freivalds] [--shape 64-256-64-1] [N ...]` (default: 1 16 64 256).
 //!
 //! - Default: public features and outputs (`prove_items`); each batch is proven twice, on all
 //!   of rayon's threads, then inside a one-thread rayon pool (which halo2's own parallelism
@@ -14,6 +14,11 @@
 //!
 //! - `--no-pack`: one neuron per dot chain (`P = 1`), where the planner would pack the fixed
 //!   weights (`zkmlp_circuits::chips::strand`), to measure both in one run.
+//!
+//! - `--freivalds`: each N is planned and proven twice in the same run, Freivalds checks off
+//!   and then forced on every layer (`zkmlp_circuits::chips::freivalds`), without the
+//!   one-thread run; the table's `F` column counts the checked layers. With `--folded`, the
+//!   weights are then fixed (Freivalds needs them in the key) in both runs.
 //!
 //! Every row also gives the circuit's shape from its verifying key: advice, fixed and
 //! instance entries, max gate degree.
@@ -28,6 +33,7 @@ use zkmlp::{
     quantize::quantize,
     CompiledModel, MlpParams, ProvingKey, Srs, Visibility, VisibilitySettings,
 };
+use zkmlp_circuits::layout::FreivaldsMode;
 
 /// `advice/fixed/degree` of a key's constraint system.
 fn shape(pk: &ProvingKey) -> String {
@@ -41,47 +47,74 @@ fn shape(pk: &ProvingKey) -> String {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (mut folded, mut packing) = (false, true);
+    let (mut folded, mut packing, mut compare) = (false, true, false);
+    let mut layers: Vec<usize> = vec![8, 16, 16, 1];
     let mut sizes: Vec<usize> = Vec::new();
-    for arg in std::env::args().skip(1) {
-        if arg == "--folded" {
-            folded = true;
-        } else if arg == "--no-pack" {
-            packing = false;
-        } else {
-            sizes.push(arg.parse()?);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--folded" => folded = true,
+            "--no-pack" => packing = false,
+            "--freivalds" => compare = true,
+            "--shape" => {
+                let shape = args.next().ok_or("--shape needs e.g. 64-256-64-1")?;
+                layers = shape.split('-').map(str::parse).collect::<Result<_, _>>()?;
+            }
+            _ => sizes.push(arg.parse()?),
         }
     }
+    let modes = if compare {
+        vec![FreivaldsMode::Off, FreivaldsMode::On]
+    } else {
+        vec![FreivaldsMode::Auto]
+    };
     if sizes.is_empty() {
         sizes = vec![1, 16, 64, 256];
     }
     let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let model = quantize(&Mlp::random(&[8, 16, 16, 1], 7), MlpParams::default())?;
+    let model = quantize(&Mlp::random(&layers, 7), MlpParams::default())?;
+    let features = layers[0];
     println!(
-        "threads: {}, packing allowed: {packing}, mode: {}",
+        "shape {layers:?}, threads: {}, packing allowed: {packing}, mode: {}",
         rayon::current_num_threads(),
         if folded {
-            "folded (hashed inputs, hashed weights, folded outputs)"
+            if compare {
+                "folded (hashed inputs, fixed weights, folded outputs)"
+            } else {
+                "folded (hashed inputs, hashed weights, folded outputs)"
+            }
         } else {
             "public inputs and outputs, fixed weights"
         }
     );
     let single_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
     println!(
-        "| N | k | W | P per layer | advice/fixed/degree | instances | keygen | prove (whole call) | verify | proof | valuations/min | prove, 1 thread | speedup |"
+        "| N | F | k | W | P per layer | advice/fixed/degree | instances | keygen | prove (whole call) | verify | proof | valuations/min | prove, 1 thread | speedup |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-    for n in sizes {
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for (n, mode) in sizes
+        .iter()
+        .flat_map(|&n| modes.iter().map(move |&mode| (n, mode)))
+    {
         let visibility = if folded {
             VisibilitySettings {
                 inputs: Visibility::Hashed,
-                weights: Visibility::Hashed,
+                // Freivalds needs fixed weights: compared on those.
+                weights: if compare {
+                    Visibility::Fixed
+                } else {
+                    Visibility::Hashed
+                },
                 outputs: Visibility::Folded,
             }
         } else {
             VisibilitySettings::default()
         };
-        let compiled = CompiledModel::with_packing(model.clone(), n, visibility, packing)?;
+        if mode == FreivaldsMode::On && visibility.weights_are_witnessed() {
+            println!("| {n} | - | (Freivalds needs fixed weights) |");
+            continue;
+        }
+        let compiled = CompiledModel::with_freivalds(model.clone(), n, visibility, packing, mode)?;
         let slots: Vec<String> = (compiled.layout().strands.iter())
             .map(|s| s.slots.to_string())
             .collect();
@@ -91,7 +124,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let pk = ProvingKey::generate(&srs, &compiled)?;
         let keygen = start.elapsed();
         let items: Vec<Vec<f64>> = (0..n)
-            .map(|_| (0..8).map(|_| rng.gen_range(-1.0..1.0)).collect())
+            .map(|_| (0..features).map(|_| rng.gen_range(-1.0..1.0)).collect())
             .collect();
         let (prove, verify, proof_len, one_thread) = if folded {
             let batch: Vec<BatchItem> = items
@@ -120,9 +153,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let start = Instant::now();
             zkmlp::verify(pk.verifying_key(), &proof)?;
             let verify = start.elapsed();
-            let start = Instant::now();
-            single_thread.install(|| pk.prove_items(&items, [0; 32]))?;
-            (prove, verify, proof.bytes.len(), Some(start.elapsed()))
+            let one_thread = (!compare).then(|| {
+                let start = Instant::now();
+                single_thread.install(|| pk.prove_items(&items, [0; 32]).map(|_| start.elapsed()))
+            });
+            (prove, verify, proof.bytes.len(), one_thread.transpose()?)
         };
         let (one, speedup) = match one_thread {
             Some(t) => (
@@ -132,7 +167,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             None => ("-".into(), "-".into()),
         };
         println!(
-            "| {n} | {} | {} | {} | {} | {} | {:.2} s | {:.2} s | {:.1} ms | {proof_len} B | {:.0} | {one} | {speedup} |",
+            "| {n} | {} | {} | {} | {} | {} | {} | {:.2} s | {:.2} s | {:.1} ms | {proof_len} B | {:.0} | {one} | {speedup} |",
+            compiled.layout().freivalds.len(),
             compiled.k(),
             compiled.stats().dot_width,
             slots.join("/"),

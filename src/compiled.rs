@@ -3,7 +3,10 @@
 use std::sync::Arc;
 
 use halo2_proofs::halo2curves::bn256::Fr;
-use zkmlp_circuits::{min_k, MlpLayout, MlpParams, MlpWitness, QuantizedMlp, VisibilitySettings};
+use zkmlp_circuits::{
+    layout::FreivaldsMode, min_k, MlpLayout, MlpParams, MlpWitness, QuantizedMlp,
+    VisibilitySettings,
+};
 
 use zkmlp_circuits::{
     chips::{pack::pack, poseidon},
@@ -67,11 +70,30 @@ impl CompiledModel {
         visibility: VisibilitySettings,
         allow_packing: bool,
     ) -> Result<Self> {
-        let layout = Arc::new(MlpLayout::with_packing(
+        let mode = FreivaldsMode::Auto;
+        Self::with_freivalds(model, batch_size, visibility, allow_packing, mode)
+    }
+
+    /// Plans as [`CompiledModel::with_packing`], with Freivalds checks of batch layers as
+    /// `freivalds` says (`zkmlp_circuits::chips::freivalds`): `Auto` (the default of every
+    /// other constructor) where strictly cheaper, `On` on every layer with fixed weights, `Off`
+    /// never; e.g. to measure what the check saves.
+    ///
+    /// # Errors
+    /// As [`CompiledModel::with_visibility`].
+    pub fn with_freivalds(
+        model: QuantizedMlp,
+        batch_size: usize,
+        visibility: VisibilitySettings,
+        allow_packing: bool,
+        freivalds: FreivaldsMode,
+    ) -> Result<Self> {
+        let layout = Arc::new(MlpLayout::with_freivalds(
             model,
             batch_size,
             visibility,
             allow_packing,
+            freivalds,
         )?);
         let k = min_k(&layout);
         Ok(Self {

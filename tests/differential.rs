@@ -21,6 +21,9 @@
 //! packed circuits meet the same reference on the same inputs, and some of them go through
 //! the mock prover.
 //!
+//! Batches with every layer Freivalds-checked (`zkmlp_circuits::chips::freivalds`) meet the
+//! reference item by item too (`freivalds_batches_agree_with_the_reference_item_by_item`).
+//!
 //! `ZKMLP_DIFFERENTIAL_MODELS=n` changes the number of random models (default 240).
 
 use std::sync::Arc;
@@ -475,6 +478,51 @@ fn batch_witnesses_agree_with_the_reference_item_by_item() {
     }
     println!("differential, batches: {cases} batches, {accepted} accepted, {refused} refused, 0 mismatches");
     assert!(accepted > 100 && refused > 100, "{accepted} {refused}");
+}
+
+/// Batch circuits with every layer Freivalds-checked (`zkmlp_circuits::chips::freivalds`,
+/// forced on) against the reference item by item, as the plain batches above, and the first
+/// accepted batch of every tenth model through the mock prover.
+#[test]
+fn freivalds_batches_agree_with_the_reference_item_by_item() {
+    use zkmlp_circuits::layout::FreivaldsMode;
+    let (mut cases, mut accepted, mut mocked) = (0, 0, 0);
+    for index in 0..200u64 {
+        let mut rng = ChaCha8Rng::seed_from_u64(0xf5e1_0000 + index);
+        let model = random_model(&mut rng);
+        let batch = rng.gen_range(2..=4);
+        let vis = VisibilitySettings::default();
+        let mode = FreivaldsMode::On;
+        let layout = MlpLayout::with_freivalds(model.clone(), batch, vis, false, mode);
+        let layout = Arc::new(layout.expect("valid model"));
+        assert_eq!(layout.freivalds.len(), model.layers.len());
+        let mut to_mock = index % 10 == 0;
+        for _ in 0..40 {
+            let items: Vec<Vec<i64>> = (0..batch).map(|_| random_input(&model, &mut rng)).collect();
+            let expected = expected_batch(&model, &items);
+            let witness = MlpWitness::generate(&layout, &items.concat(), binding());
+            let got = witness.as_ref().map(|w| w.outputs.clone());
+            assert_eq!(got.map_err(Clone::clone), expected, "model {index}");
+            cases += batch;
+            let Ok(witness) = witness else { continue };
+            accepted += batch;
+            if std::mem::take(&mut to_mock) {
+                let instance = witness.instance();
+                let circuit = MlpCircuit::new(layout.clone(), Arc::new(witness));
+                let prover = MockProver::run(min_k(&layout), &circuit, vec![instance]).unwrap();
+                assert_eq!(prover.verify(), Ok(()), "model {index}");
+                mocked += 1;
+            }
+        }
+    }
+    println!(
+        "differential, Freivalds batches: {cases} items, {accepted} accepted, 0 mismatches, {mocked} batches mock-proven"
+    );
+    assert!(
+        accepted > 1000 && cases - accepted > 1000,
+        "{accepted} of {cases}"
+    );
+    assert!(mocked >= 15, "{mocked}");
 }
 
 #[test]

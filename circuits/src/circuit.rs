@@ -16,6 +16,7 @@ use halo2_proofs::{
 
 use crate::chips::{
     dot::{DotChip, DotConfig, DotInstructions},
+    freivalds::{FreivaldsChip, FreivaldsConfig, FreivaldsInstructions},
     horner::{HornerChip, HornerConfig, HornerInstructions},
     pack::{PackChip, PackConfig},
     poseidon::{PoseidonChip, PoseidonConfig},
@@ -44,6 +45,8 @@ pub struct CircuitParams {
     pub bias_bits: u32,
     /// Widest limb of the range checks (`8`, or `12` where the planner finds it cheaper).
     pub limb_bits: u32,
+    /// Whether some layer is checked by Freivalds (a second phase and a challenge).
+    pub freivalds: bool,
 }
 
 impl Default for CircuitParams {
@@ -55,6 +58,7 @@ impl Default for CircuitParams {
             weight_bits: 0,
             bias_bits: 0,
             limb_bits: crate::chips::LIMB_BITS,
+            freivalds: false,
         }
     }
 }
@@ -69,6 +73,7 @@ impl CircuitParams {
             weight_bits: layout.weight_bits,
             bias_bits: layout.bias_bits,
             limb_bits: layout.limb_bits,
+            freivalds: !layout.freivalds.is_empty(),
         }
     }
 }
@@ -111,6 +116,8 @@ pub struct MlpConfig {
     pub poseidon: Option<PoseidonConfig>,
     /// Horner gate, when the outputs are folded.
     pub horner: Option<HornerConfig>,
+    /// Freivalds gates, when a layer is checked by Freivalds.
+    pub freivalds: Option<FreivaldsConfig>,
 }
 
 impl MlpConfig {
@@ -154,6 +161,9 @@ impl MlpConfig {
         let horner = visibility
             .outputs_folded()
             .then(|| HornerChip::configure(meta, lanes));
+        let freivalds = params
+            .freivalds
+            .then(|| FreivaldsChip::configure(meta, inputs[0]));
         Self {
             advice,
             instance,
@@ -164,6 +174,7 @@ impl MlpConfig {
             pack,
             poseidon,
             horner,
+            freivalds,
         }
     }
 
@@ -320,7 +331,8 @@ impl Circuit<Fr> for MlpCircuit {
                 }
                 for layer in &layout.neurons {
                     // A packed chain's end is slot 0's accumulator (see chips::strand).
-                    for neuron in layer.iter().filter(|n| n.strand == 0) {
+                    // A Freivalds-checked neuron has no chain (`dot_rows = 0`).
+                    for neuron in layer.iter().filter(|n| n.strand == 0 && n.dot_rows > 0) {
                         let last_acc = CellRef {
                             lane: Lane::Acc,
                             row: neuron.dot_start + neuron.dot_rows - 1,
@@ -330,6 +342,18 @@ impl Circuit<Fr> for MlpCircuit {
                             config.cell(CellRef::z(neuron.block_start)),
                         );
                     }
+                }
+                // Last: it ends the first phase.
+                if let Some(freivalds) = config.freivalds {
+                    let chip = FreivaldsChip::construct(freivalds);
+                    let layers = &layout.model.layers;
+                    chip.assign_fixed(&mut region, &layout.freivalds, layers)?;
+                    chip.constrain(&mut region, &layout.freivalds);
+                    let z = self
+                        .witness
+                        .as_ref()
+                        .map(|w| &w.columns[Lane::Z.index()][..]);
+                    chip.assign_second_phase(&mut region, &layout.freivalds, layers, z)?;
                 }
                 for (public, value) in layout
                     .public_cells()

@@ -47,8 +47,11 @@
 //! where packing does not pay keeps exactly its unpacked circuit. The search is in
 //! `layout/planner.rs`, the packed chains' planning in `layout/strand.rs`.
 
+mod freivalds;
 mod planner;
 mod strand;
+
+pub use freivalds::{FreivaldsItem, FreivaldsLayer, FreivaldsMode};
 
 use crate::chips::{
     dot::{DotRow, MAX_DOT_WIDTH},
@@ -331,6 +334,9 @@ pub struct MlpLayout {
     pub hash_lanes: [Lane; 3],
     /// With folded outputs: their packing and Horner chain.
     pub fold: Option<FoldPlan>,
+    /// Layers checked by Freivalds instead of dot chains (see [`crate::chips::freivalds`]);
+    /// empty unless the planner found it cheaper or it was forced on.
+    pub freivalds: Vec<FreivaldsLayer>,
     /// Inferences proven together. Items are laid out one after another; `input_rows` and
     /// every layer of `neurons` list item 0's entries, then item 1's, and so on. Witnessed
     /// weights are laid out once and shared by every item.
@@ -427,6 +433,27 @@ impl MlpLayout {
         limb_bits: u32,
         packed: bool,
     ) -> Result<Self, SpecError> {
+        let mode = FreivaldsMode::Off;
+        Self::plan_options(
+            model, dot_width, batch_size, visibility, limb_bits, packed, mode,
+        )
+    }
+
+    /// Plans as [`MlpLayout::plan_packed`]; layers for which `freivalds` says so (see
+    /// [`FreivaldsMode`]) are checked by Freivalds (see [`crate::chips::freivalds`]) and never
+    /// packed.
+    ///
+    /// # Errors
+    /// As [`MlpLayout::plan_packed`].
+    pub fn plan_options(
+        model: QuantizedMlp,
+        dot_width: usize,
+        batch_size: usize,
+        visibility: VisibilitySettings,
+        limb_bits: u32,
+        packed: bool,
+        freivalds: FreivaldsMode,
+    ) -> Result<Self, SpecError> {
         model.validate()?;
         if !(1..=MAX_LIMB_BITS).contains(&limb_bits) {
             return Err(SpecError::InvalidLimbBits(limb_bits));
@@ -507,10 +534,19 @@ impl MlpLayout {
             hashes: Vec::new(),
             hash_lanes: [Lane::Z, Lane::Acc, Lane::Input(0)],
             fold: None,
+            freivalds: Vec::new(),
             batch_size,
             model,
         };
         layout.range_len = layout.public_len();
+        let checked: Vec<bool> = (layout.model.layers.iter())
+            .map(|layer| layout.freivalds_pays(layer, freivalds))
+            .collect();
+        for (strands, &checked) in layout.strands.iter_mut().zip(&checked) {
+            if checked {
+                *strands = Strands::UNPACKED;
+            }
+        }
         for _ in 0..batch_size * layout.model.input_size() {
             let start = layout.push_block(BlockKind::Signed);
             layout.input_rows.push(start);
@@ -519,8 +555,11 @@ impl MlpLayout {
             layout.plan_parameter_blocks();
         }
         let mut sources: Vec<usize> = layout.input_rows.clone();
-        for layer_index in 0..layout.model.layers.len() {
-            let placements = layout.plan_layer(layer_index, &sources);
+        for (layer_index, &checked) in checked.iter().enumerate() {
+            let placements = match checked {
+                true => layout.plan_freivalds_layer(layer_index, &sources),
+                false => layout.plan_layer(layer_index, &sources),
+            };
             sources = placements.iter().map(|p| p.output.row).collect();
             layout.neurons.push(placements);
         }
@@ -919,8 +958,10 @@ impl MlpLayout {
     /// Committed polynomials per row that the prover pays for: advice columns, the lookup's
     /// three (permuted input, permuted table, product) and the permutation's products (the
     /// advice columns, three to a product at degree 5; the instance is checked by a gate).
+    /// The Freivalds check's two second-phase columns count as lanes.
     pub fn prover_columns(&self) -> usize {
-        self.num_lanes() + 3 + self.num_lanes().div_ceil(3)
+        let advice = self.num_lanes() + self.freivalds_columns();
+        advice + 3 + advice.div_ceil(3)
     }
 
     /// Rows used by the dot lane (dot-product chains only).

@@ -150,6 +150,7 @@ impl MlpWitness {
             // Collected per neuron first, so that the error reported is the lowest-index one.
             let (inputs, outputs) = (layer.input_size(), layer.output_size());
             let packed = layout.strands[layer_index].is_packed();
+            let checked = layout.freivalds.iter().any(|f| f.layer == layer_index);
             let computed: Vec<Result<NeuronValues, WitnessError>> = (0..placements.len())
                 .into_par_iter()
                 .map(|neuron| {
@@ -167,8 +168,9 @@ impl MlpWitness {
                             .sum::<i128>();
                         chain.push(running);
                     }
-                    if packed {
-                        // The shared chain is filled once the group's blocks are in `z`.
+                    if packed || checked {
+                        // The shared chain is filled once the group's blocks are in `z`; a
+                        // Freivalds-checked layer has none (its rows are second-phase).
                         chain.clear();
                     }
                     let sums = running_sum(running, rescale);

@@ -40,6 +40,11 @@
 //! per cell, `v + 2^S` and `v - 2^S` (`S` the slot width: a carry into or a borrow from the
 //! neighbouring slot): 425 cells, 6,512 mutants, 0 accepted.
 //!
+//! Three batches of two with every layer Freivalds-checked (`chips::freivalds`, forced on: a
+//! 3-4-3-2 model, a leaky ReLU with 12-bit limbs, folded outputs) run on every first-phase
+//! cell (the folded one on 150 cells unless exhaustive): 600 cells and 8,051 mutants by
+//! default, 0 accepted. Their second-phase cells are mutated in `freivalds.rs`.
+//!
 //! [`constrained_cells`] leaves out dot row 0 and the input slots without a source: no
 //! constraint reads them (the dot gate is off on row 0, the gate on row 1 multiplies its
 //! `acc` by `q - 1 = 0`, and sourceless slots carry weight 0), so any value there is
@@ -414,6 +419,59 @@ fn every_mutant_of_a_packed_model_is_rejected() {
     }
     println!(
         "mutation, packed models: {} cells, {} mutants, {} accepted",
+        total.cells, total.mutants, total.accepted
+    );
+    assert_eq!(total.accepted, 0);
+}
+
+/// Batches with every layer Freivalds-checked (`chips::freivalds`, forced on): the first-phase
+/// cells, i.e. the copied `x` and `y` values on `Input(0)` and the rescale blocks whose first
+/// cell no chain ties any more. The second-phase cells (computed in synthesis from `ρ`) are
+/// mutated in `freivalds.rs` (`every_second_phase_cell_is_constrained`).
+fn freivalds_models() -> Vec<(&'static str, Arc<MlpLayout>, MlpWitness)> {
+    use zkmlp_circuits::{layout::FreivaldsMode, Visibility, VisibilitySettings};
+    let plan = |model: QuantizedMlp, width, limbs, visibility, seed: u64| {
+        let input: Vec<i64> = (0..2)
+            .flat_map(|k| random_input(&model, seed + k))
+            .collect();
+        let mode = FreivaldsMode::On;
+        let layout = MlpLayout::plan_options(model, width, 2, visibility, limbs, false, mode)
+            .expect("valid model");
+        assert!(!layout.freivalds.is_empty());
+        let layout = Arc::new(layout);
+        let witness = MlpWitness::generate(&layout, &input, binding()).expect("honest witness");
+        assert_eq!(mock(&layout, witness.clone()), Ok(()), "the honest witness");
+        (layout, witness)
+    };
+    let plain = VisibilitySettings::default();
+    let folded = VisibilitySettings {
+        inputs: Visibility::Hashed,
+        weights: Visibility::Fixed,
+        outputs: Visibility::Folded,
+    };
+    let mut leaky = random_model(&[3, 5, 2], MlpParams::default(), 21);
+    leaky.layers[0].activation = Activation::LeakyRelu { alpha: 410 };
+    let model = |sizes: &[usize], seed| random_model(sizes, MlpParams::default(), seed);
+    let (a, wa) = plan(model(&[3, 4, 3, 2], 20), 1, LIMB_BITS, plain, 20);
+    let (b, wb) = plan(leaky, 2, WIDE_LIMB_BITS, plain, 21);
+    let (c, wc) = plan(model(&[3, 4, 2], 22), 1, LIMB_BITS, folded, 22);
+    vec![
+        ("3-4-3-2 Freivalds, a batch of 2 (W = 1)", a, wa),
+        ("3-5-2 Freivalds, leaky ReLU, 12-bit limbs (W = 2)", b, wb),
+        ("3-4-2 Freivalds, folded outputs (W = 1)", c, wc),
+    ]
+}
+
+#[test]
+fn every_mutant_of_a_freivalds_batch_is_rejected() {
+    let mut total = Counts::default();
+    for (index, (name, layout, witness)) in freivalds_models().into_iter().enumerate() {
+        // The folded one (Poseidon rows) is sampled unless exhaustive.
+        let sample = (index == 2 && !exhaustive()).then_some(150);
+        total += run_harness(name, &layout, &witness, sample, 500 + index as u64);
+    }
+    println!(
+        "mutation, Freivalds batches: {} cells, {} mutants, {} accepted",
         total.cells, total.mutants, total.accepted
     );
     assert_eq!(total.accepted, 0);

@@ -293,22 +293,25 @@ impl KeyFile {
     }
 }
 
+/// Bit 7 of header byte 15: some layer is checked by Freivalds (`chips::freivalds`).
+const FREIVALDS_BIT: u8 = 0x80;
+
 /// Byte 15 of the header: `0` for the default 8-bit limbs, so that files written before wide
-/// limbs keep their meaning, otherwise the width.
-fn limb_byte(limb_bits: u32) -> u8 {
-    if limb_bits == zkmlp_circuits::chips::LIMB_BITS {
+/// limbs keep their meaning, otherwise the width; plus [`FREIVALDS_BIT`].
+fn limb_byte(circuit: &CircuitParams) -> u8 {
+    let width = if circuit.limb_bits == zkmlp_circuits::chips::LIMB_BITS {
         0
     } else {
-        u8::try_from(limb_bits).expect("limb widths are at most 12")
-    }
+        u8::try_from(circuit.limb_bits).expect("limb widths are at most 12")
+    };
+    width | if circuit.freivalds { FREIVALDS_BIT } else { 0 }
 }
 
 /// The limb width a header byte 15 stands for (see [`limb_byte`]).
 fn limb_bits_of(byte: u8) -> u32 {
-    if byte == 0 {
-        zkmlp_circuits::chips::LIMB_BITS
-    } else {
-        u32::from(byte)
+    match byte & !FREIVALDS_BIT {
+        0 => zkmlp_circuits::chips::LIMB_BITS,
+        width => u32::from(width),
     }
 }
 
@@ -321,7 +324,7 @@ fn encode(kind: KeyKind, vk: &VerifyingKey, compiled: &CompiledFile, key: &[u8])
     out.push(kind.byte());
     out.push(u8::from(vk.srs_is_unsafe));
     out.push(visibility_byte(&circuit.visibility));
-    out.push(limb_byte(circuit.limb_bits));
+    out.push(limb_byte(&circuit));
     out.extend_from_slice(&compiled.digest.0);
     out.extend_from_slice(&Digest::of(&params).0);
     for value in [
@@ -498,6 +501,7 @@ fn envelope(bytes: &[u8], expected: Option<KeyKind>) -> Result<Envelope<'_>, Art
             weight_bits: u32_at(bytes, 104),
             bias_bits: u32_at(bytes, 108),
             limb_bits: limb_bits_of(bytes[15]),
+            freivalds: bytes[15] & FREIVALDS_BIT != 0,
         },
         input_size: u32_at(bytes, 96) as usize,
         output_size: u32_at(bytes, 100) as usize,
@@ -519,7 +523,7 @@ fn envelope(bytes: &[u8], expected: Option<KeyKind>) -> Result<Envelope<'_>, Art
     let bits_ok = |bits: u32| bits == 0 || (2..=64).contains(&bits);
     let witnessed = meta.circuit.visibility.weights_are_witnessed();
     if !(1..=zkmlp_circuits::chips::MAX_LIMB_BITS).contains(&meta.circuit.limb_bits)
-        || limb_byte(meta.circuit.limb_bits) != bytes[15]
+        || limb_byte(&meta.circuit) != bytes[15]
         || !bits_ok(meta.circuit.weight_bits)
         || !bits_ok(meta.circuit.bias_bits)
         || witnessed != (meta.circuit.weight_bits != 0 && meta.circuit.bias_bits != 0)

@@ -10,9 +10,12 @@
 //! - [`poseidon`]: the Poseidon permutation and sponge, for hashed inputs, weights or outputs;
 //! - [`public`]: the public values, checked against the instance column by a gate;
 //! - [`horner`]: packed words folded into one element at the binding, for folded outputs;
-//! - [`strand`]: packed ("stranded") fixed weights, one dot chain for several neurons.
+//! - [`strand`]: packed ("stranded") fixed weights, one dot chain for several neurons;
+//! - [`freivalds`]: a batch's dense layer checked by a random linear combination drawn from
+//!   the transcript (a second phase and a challenge).
 
 pub mod dot;
+pub mod freivalds;
 pub mod horner;
 pub mod leaky;
 pub mod pack;
