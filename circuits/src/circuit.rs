@@ -21,7 +21,7 @@ use crate::chips::{
     pack::{PackChip, PackConfig},
     poseidon::{PoseidonChip, PoseidonConfig},
     public::{PublicChip, PublicConfig},
-    range::{RangeChip, RangeConfig, RangeInstructions},
+    range::{RangeChip, RangeConfig, RangeInstructions, BIT_LIMBS},
     rescale::{signed_schedule_of, ReluChip, ReluConfig, RescaleSchedule},
     squash,
 };
@@ -43,7 +43,8 @@ pub struct CircuitParams {
     pub weight_bits: u32,
     /// Signed bit-width of witnessed biases (0 when fixed).
     pub bias_bits: u32,
-    /// Widest limb of the range checks (`8`, or `12` where the planner finds it cheaper).
+    /// Widest limb of the range checks (`8`, or `12` where the planner finds it cheaper); at
+    /// [`BIT_LIMBS`] (`1`) the limbs are checked by a gate and the circuit has no lookup.
     pub limb_bits: u32,
     /// Whether some layer is checked by Freivalds (a second phase and a challenge).
     pub freivalds: bool,
@@ -104,7 +105,7 @@ pub struct MlpConfig {
     pub instance: Column<Instance>,
     /// Dot-product gate.
     pub dot: DotConfig,
-    /// Range lookup.
+    /// Range checks (a lookup, or the bit gate at [`BIT_LIMBS`]).
     pub range: RangeConfig,
     /// ReLU gate.
     pub relu: ReluConfig,
@@ -147,7 +148,11 @@ impl MlpConfig {
             .collect();
         let acc = advice[Lane::Acc.index()];
         let dot = DotChip::configure(meta, &inputs, acc, witnessed.then_some(&weights[..]));
-        let range = RangeChip::configure(meta, z, &table_widths(&params));
+        let range = if params.limb_bits == BIT_LIMBS {
+            RangeChip::configure_bits(meta, z)
+        } else {
+            RangeChip::configure(meta, z, &table_widths(&params))
+        };
         let relu = ReluChip::configure(meta, z, &schedule);
         let public = PublicChip::configure(meta, z, instance, relu.kind);
         let visibility = params.visibility;

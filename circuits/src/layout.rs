@@ -49,6 +49,7 @@
 
 mod freivalds;
 mod planner;
+pub use planner::{BIT_LIMBS_EXTRA_K, BIT_LIMBS_MAX_K};
 mod strand;
 
 pub use freivalds::{FreivaldsItem, FreivaldsLayer, FreivaldsMode};
@@ -56,7 +57,7 @@ pub use freivalds::{FreivaldsItem, FreivaldsLayer, FreivaldsMode};
 use crate::chips::{
     dot::{DotRow, MAX_DOT_WIDTH},
     leaky::{DotGroup, LeakyPlacement},
-    range::{LimbSpec, RangeChip},
+    range::{LimbSpec, RangeChip, BIT_LIMBS},
     rescale::{signed_schedule_of, RescaleSchedule},
     squash::{AffineRow, SquashPlacement, SQUASH_TAG_BASE},
     strand::Strands,
@@ -482,6 +483,17 @@ impl MlpLayout {
                     layer,
                     reason:
                         "sigmoid and tanh use fixed dot-row constants: the weights must be fixed",
+                });
+            }
+        }
+        if limb_bits == BIT_LIMBS {
+            let squash =
+                (model.layers.iter()).position(|l| matches!(l.activation, Activation::Squash(_)));
+            if let Some(layer) = squash {
+                return Err(SpecError::UnsupportedActivation {
+                    layer,
+                    reason: "sigmoid and tanh are looked up in the range table; one-bit limbs \
+                             are checked by a gate and have no table",
                 });
             }
         }
@@ -955,13 +967,15 @@ impl MlpLayout {
         crate::CircuitParams::of(self)
     }
 
-    /// Committed polynomials per row that the prover pays for: advice columns, the lookup's
-    /// three (permuted input, permuted table, product) and the permutation's products (the
-    /// advice columns, three to a product at degree 5; the instance is checked by a gate).
-    /// The Freivalds check's two second-phase columns count as lanes.
+    /// Committed polynomials per row that the prover pays for: advice columns, each lookup's
+    /// three (permuted input, permuted table, product; none with bit limbs) and the
+    /// permutation's products (the advice columns, `degree - 2` to a product; the instance is
+    /// checked by a gate). The Freivalds check's two second-phase columns count as lanes.
     pub fn prover_columns(&self) -> usize {
+        let mut cs = halo2_proofs::plonk::ConstraintSystem::default();
+        let _ = crate::MlpConfig::configure(&mut cs, self.circuit_params());
         let advice = self.num_lanes() + self.freivalds_columns();
-        advice + 3 + advice.div_ceil(3)
+        advice + 3 * cs.lookups().len() + advice.div_ceil(cs.degree() - 2)
     }
 
     /// Rows used by the dot lane (dot-product chains only).
@@ -974,8 +988,11 @@ impl MlpLayout {
         self.range_len.max(self.side_len)
     }
 
-    /// Rows of the lookup table.
+    /// Rows of the lookup table (none with bit limbs, checked by a gate).
     pub fn table_rows(&self) -> usize {
+        if self.limb_bits == BIT_LIMBS {
+            return 0;
+        }
         RangeChip::table_rows(&crate::circuit::table_widths(&self.circuit_params()))
             + self
                 .squash_tables

@@ -67,7 +67,7 @@ use rand::{seq::SliceRandom, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use zkmlp_circuits::{
-    chips::{dot::MAX_DOT_WIDTH, LIMB_BITS, WIDE_LIMB_BITS},
+    chips::{dot::MAX_DOT_WIDTH, range::BIT_LIMBS, LIMB_BITS, WIDE_LIMB_BITS},
     spec::{Squash, SquashSpec},
     Activation, CellRef, MlpLayout, MlpParams, MlpWitness, QuantizedMlp,
 };
@@ -234,6 +234,17 @@ fn honest_wide_batch(model: QuantizedMlp, seed: u64) -> (Arc<MlpLayout>, MlpWitn
     (layout, witness)
 }
 
+/// One inference of `model` planned with one-bit limbs, checked by the bit gate (`W = 2`).
+fn honest_bit_limbs(model: QuantizedMlp, seed: u64) -> (Arc<MlpLayout>, MlpWitness) {
+    let input = random_input(&model, seed);
+    let visibility = zkmlp_circuits::VisibilitySettings::default();
+    let layout = MlpLayout::plan_with_limbs(model, 2, 1, visibility, BIT_LIMBS);
+    let layout = Arc::new(layout.expect("valid model"));
+    let witness = MlpWitness::generate(&layout, &input, binding()).expect("honest witness");
+    assert_eq!(mock(&layout, witness.clone()), Ok(()), "the honest witness");
+    (layout, witness)
+}
+
 /// The small models, each run exhaustively.
 fn small_models() -> Vec<(&'static str, Arc<MlpLayout>, MlpWitness)> {
     let small = MlpParams {
@@ -266,6 +277,7 @@ fn small_models() -> Vec<(&'static str, Arc<MlpLayout>, MlpWitness)> {
     squashed.layers[0].activation = Activation::Squash(SquashSpec::new(Squash::Tanh, s));
     squashed.layers[1].activation = Activation::Squash(SquashSpec::new(Squash::Sigmoid, s));
     let (i, wi) = honest(squashed, Some(1), 18);
+    let (j, wj) = honest_bit_limbs(random_model(&[3, 4, 2], small, 19), 19);
     vec![
         ("2-3-1 (W = 6)", a, wa),
         ("3-4-2 (s = 4, b = 6, W = 2)", b, wb),
@@ -276,6 +288,7 @@ fn small_models() -> Vec<(&'static str, Arc<MlpLayout>, MlpWitness)> {
         ("3-4-2, a batch of 2, 12-bit limbs (W = 2)", g, wg),
         ("3-4-2, leaky ReLU slopes 0.1 and -0.5 (W = 2)", h, wh),
         ("2-2-1, tanh then sigmoid (W = 1)", i, wi),
+        ("3-4-2 (s = 4, b = 6, W = 2), one-bit limbs", j, wj),
     ]
 }
 

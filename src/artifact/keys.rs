@@ -297,7 +297,8 @@ impl KeyFile {
 const FREIVALDS_BIT: u8 = 0x80;
 
 /// Byte 15 of the header: `0` for the default 8-bit limbs, so that files written before wide
-/// limbs keep their meaning, otherwise the width; plus [`FREIVALDS_BIT`].
+/// limbs keep their meaning, otherwise the width (`1`: one-bit limbs checked by a gate, no
+/// lookup); plus [`FREIVALDS_BIT`].
 fn limb_byte(circuit: &CircuitParams) -> u8 {
     let width = if circuit.limb_bits == zkmlp_circuits::chips::LIMB_BITS {
         0

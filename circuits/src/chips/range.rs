@@ -24,12 +24,31 @@
 //! `sum w_i + 1` bits: as long as that is far below the field size (the circuit uses at
 //! most 65 bits, whatever the limb width: a wider limb only means fewer rows for the same
 //! bits), `z_0` has exactly one decomposition and nothing wraps.
+//!
+//! # Bit limbs: the same blocks, checked by a gate instead of the lookup
+//!
+//! With every limb one bit wide ([`BIT_LIMBS`]) and no table needed for anything else (no
+//! sigmoid or tanh), [`RangeChip::configure_bits`] replaces the lookup, its table and two of
+//! its fixed columns by one gate over two fixed columns, `kind` and the (unscaled) offset `o`:
+//!
+//! ```text
+//! [kind (kind - 1) / 2] * l_mid (l_mid - 1) = 0,    l_mid  = z_i + o_i - 2 z_{i+1}
+//! [kind (2 - kind)]     * l_last (l_last - 1) = 0,  l_last = z_i + o_i
+//! ```
+//!
+//! `kind` is `2` on every row of a block but its last, `1` on the last, `0` outside blocks, so
+//! the first factor is `1` exactly on the rows `kind = 2` and the second exactly on `kind = 1`
+//! (both vanish on `kind = 0`). Each limb is then `0` or `1`: the same statement the lookup
+//! makes with `w = 1`, so the unrolled sum and its no-wrap bound above hold unchanged. The
+//! gate has degree 4. A circuit pays for it in rows (a block takes one row per bit) and saves
+//! the lookup's three proof commitments (permuted input, permuted table, product) and the
+//! table's and factor's fixed commitments: the cheapest verifier for a small circuit.
 
 use ff::Field;
 use halo2_proofs::{
     circuit::{Layouter, Region, Value},
     halo2curves::bn256::Fr,
-    plonk::{Advice, Column, ConstraintSystem, Error, Fixed, TableColumn},
+    plonk::{Advice, Column, ConstraintSystem, Error, Expression, Fixed, TableColumn},
     poly::Rotation,
 };
 
@@ -44,23 +63,57 @@ pub struct LimbSpec {
     pub offset: i128,
 }
 
-/// Columns, table and lookup of the range chip.
+/// Limb width of the gate-checked mode ([`RangeChip::configure_bits`]): every limb one bit.
+pub const BIT_LIMBS: u32 = 1;
+
+/// Columns of the range chip: the running sum, the offset, and how limbs are checked.
 #[derive(Clone, Debug)]
 pub struct RangeConfig {
     /// The running sum `z`.
     pub z: Column<Advice>,
+    /// The constant added to `z` before the limb is taken: `t * o` (scaled by the tag) under
+    /// a lookup, `o` itself under the bit gate.
+    pub offset: Column<Fixed>,
+    /// How each limb is checked.
+    pub check: LimbCheck,
+}
+
+/// How the range chip checks a limb.
+#[derive(Clone, Debug)]
+pub enum LimbCheck {
+    /// Against the tagged table (any widths, and the squash tables).
+    Lookup(LimbLookup),
+    /// By the gate `"limb is a bit"`; the column is the row kind (`2` inside a block, `1` on
+    /// its last row, `0` elsewhere).
+    Bits {
+        /// Row kind.
+        kind: Column<Fixed>,
+    },
+}
+
+/// Columns and table of the lookup mode.
+#[derive(Clone, Debug)]
+pub struct LimbLookup {
     /// Width `t` of the limb looked up on this row (`0` outside every block).
     pub tag: Column<Fixed>,
     /// `t * 2^w` on all but a block's last row, `0` there.
     pub factor: Column<Fixed>,
-    /// `t * o`, with `o` the constant added to `z` before taking the limb.
-    pub offset: Column<Fixed>,
     /// Table column of widths.
     pub table_tag: TableColumn,
     /// Table column of values, each scaled by its tag (`t * v`).
     pub table_value: TableColumn,
     /// The limb widths the table serves, ascending and distinct.
     pub widths: Vec<u32>,
+}
+
+impl RangeConfig {
+    /// The lookup's columns, or `None` under the bit gate.
+    pub fn lookup(&self) -> Option<&LimbLookup> {
+        match &self.check {
+            LimbCheck::Lookup(lookup) => Some(lookup),
+            LimbCheck::Bits { .. } => None,
+        }
+    }
 }
 
 /// What the range chip offers: limb decompositions of a running sum.
@@ -112,26 +165,66 @@ impl RangeChip {
             widths.iter().all(|w| (1..=super::MAX_LIMB_BITS).contains(w)),
             "limb widths must lie in 1..=MAX_LIMB_BITS (a circuit-construction bug, not user input)"
         );
-        let config = RangeConfig {
-            z,
-            tag: meta.fixed_column(),
-            factor: meta.fixed_column(),
-            offset: meta.fixed_column(),
+        // column order as before the bit mode existed, so lookup-checked keys are unchanged
+        let tag = meta.fixed_column();
+        let factor = meta.fixed_column();
+        let offset = meta.fixed_column();
+        let lookup = LimbLookup {
+            tag,
+            factor,
             table_tag: meta.lookup_table_column(),
             table_value: meta.lookup_table_column(),
             widths,
         };
         meta.lookup("limb in range", |meta| {
-            let z_cur = meta.query_advice(config.z, Rotation::cur());
-            let z_next = meta.query_advice(config.z, Rotation::next());
-            let tag = meta.query_fixed(config.tag, Rotation::cur());
-            let factor = meta.query_fixed(config.factor, Rotation::cur());
-            let offset = meta.query_fixed(config.offset, Rotation::cur());
+            let z_cur = meta.query_advice(z, Rotation::cur());
+            let z_next = meta.query_advice(z, Rotation::next());
+            let tag = meta.query_fixed(lookup.tag, Rotation::cur());
+            let factor = meta.query_fixed(lookup.factor, Rotation::cur());
+            let offset = meta.query_fixed(offset, Rotation::cur());
             // t l = t (z_i + o_i - 2^(w_i) z_{i+1}) = t v,  0 <= v < 2^t,  t != 0 in a block
             let scaled_limb = tag.clone() * z_cur + offset - factor * z_next;
-            vec![(tag, config.table_tag), (scaled_limb, config.table_value)]
+            vec![(tag, lookup.table_tag), (scaled_limb, lookup.table_value)]
         });
-        config
+        RangeConfig {
+            z,
+            offset,
+            check: LimbCheck::Lookup(lookup),
+        }
+    }
+
+    /// Creates the two fixed columns and the gate `"limb is a bit"` over `z` (see the module
+    /// docs): every limb one bit wide ([`BIT_LIMBS`]), no lookup and no table.
+    pub fn configure_bits(meta: &mut ConstraintSystem<Fr>, z: Column<Advice>) -> RangeConfig {
+        let kind = meta.fixed_column();
+        let offset = meta.fixed_column();
+        meta.create_gate("limb is a bit", |meta| {
+            let kind = meta.query_fixed(kind, Rotation::cur());
+            let offset = meta.query_fixed(offset, Rotation::cur());
+            let z_cur = meta.query_advice(z, Rotation::cur());
+            let z_next = meta.query_advice(z, Rotation::next());
+            let one = Expression::Constant(Fr::ONE);
+            let two = Expression::Constant(Fr::from(2));
+            let half = Expression::Constant(Fr::from(2).invert().expect("2 is invertible"));
+            // 1 on kind = 2 (inside a block), 0 on kind = 0 or 1
+            let inside = kind.clone() * (kind.clone() - one.clone()) * half;
+            // 1 on kind = 1 (a block's last row), 0 on kind = 0 or 2
+            let last = kind.clone() * (two.clone() - kind);
+            let l_mid = z_cur.clone() + offset.clone() - two * z_next;
+            let l_last = z_cur + offset;
+            vec![
+                (
+                    "limb is a bit",
+                    inside * l_mid.clone() * (l_mid - one.clone()),
+                ),
+                ("last limb is a bit", last * l_last.clone() * (l_last - one)),
+            ]
+        });
+        RangeConfig {
+            z,
+            offset,
+            check: LimbCheck::Bits { kind },
+        }
     }
 
     /// Number of table rows for `widths`: `1 + sum 2^w`.
@@ -152,7 +245,11 @@ impl RangeChip {
         layouter: &mut impl Layouter<Fr>,
         extra: &[(Fr, Fr)],
     ) -> Result<(), Error> {
-        let config = &self.config;
+        let Some(config) = self.config.lookup() else {
+            // the bit gate has no table; the planner gives it no squash table either
+            assert!(extra.is_empty(), "a bit-limb circuit has no lookup table");
+            return Ok(());
+        };
         layouter.assign_table(
             || "limb widths and values",
             |mut table| {
@@ -197,20 +294,26 @@ impl RangeInstructions for RangeChip {
         let config = &self.config;
         for (i, limb) in schedule.iter().enumerate() {
             let last = i + 1 == schedule.len();
-            let factor = if last {
-                Fr::ZERO
-            } else {
-                Fr::from(1u64 << limb.width)
-            };
-            let tag = Fr::from(u64::from(limb.width));
-            assign_scaled_row(
-                config,
-                region,
-                row + i,
-                tag,
-                factor,
-                i128_to_field(limb.offset),
-            );
+            let offset = i128_to_field(limb.offset);
+            match &config.check {
+                LimbCheck::Lookup(_) => {
+                    let factor = if last {
+                        Fr::ZERO
+                    } else {
+                        Fr::from(1u64 << limb.width)
+                    };
+                    let tag = Fr::from(u64::from(limb.width));
+                    assign_scaled_row(config, region, row + i, tag, factor, offset);
+                }
+                LimbCheck::Bits { kind } => {
+                    assert_eq!(
+                        limb.width, BIT_LIMBS,
+                        "a bit-limb circuit plans one-bit limbs only"
+                    );
+                    region.assign_fixed(*kind, row + i, Fr::from(if last { 1 } else { 2 }));
+                    region.assign_fixed(config.offset, row + i, offset);
+                }
+            }
         }
     }
 }
@@ -225,8 +328,11 @@ pub fn assign_scaled_row(
     factor: Fr,
     offset: Fr,
 ) {
-    region.assign_fixed(config.tag, row, tag);
-    region.assign_fixed(config.factor, row, tag * factor);
+    let lookup = config
+        .lookup()
+        .expect("lookup rows are planned only in lookup-checked circuits");
+    region.assign_fixed(lookup.tag, row, tag);
+    region.assign_fixed(lookup.factor, row, tag * factor);
     region.assign_fixed(config.offset, row, tag * offset);
 }
 

@@ -1,9 +1,30 @@
 //! The planner's search: every dot width, both limb widths, packed or unpacked weights, and
-//! with or without Freivalds checks; the plan of least prover cost is kept.
+//! with or without Freivalds checks; the plan of least prover cost is kept. One-bit limbs
+//! (checked by a gate, no lookup: [`crate::chips::range::configure_bits`]) are planned too and
+//! kept where they cost the prover no more, or, for a single inference, where their `k` is at
+//! most [`BIT_LIMBS_EXTRA_K`] above the lookup plan's and at most [`BIT_LIMBS_MAX_K`]: its
+//! verifier is six commitments (about 44,000 gas on chain) cheaper, for a prover that stays
+//! small at that size. A plan of another limb width can always be asked for explicitly
+//! ([`MlpLayout::plan_with_limbs`]).
+//!
+//! [`crate::chips::range::configure_bits`]: crate::chips::range::RangeChip::configure_bits
 
 use super::{FreivaldsMode, MlpLayout, MAX_FOLDED_LANES};
-use crate::chips::{dot::MAX_DOT_WIDTH, strand::Strands, LIMB_BITS, WIDE_LIMB_BITS};
-use crate::spec::{QuantizedMlp, SpecError, Visibility, VisibilitySettings};
+use crate::chips::{
+    dot::MAX_DOT_WIDTH, range::BIT_LIMBS, strand::Strands, LIMB_BITS, WIDE_LIMB_BITS,
+};
+use crate::spec::{Activation, QuantizedMlp, SpecError, Visibility, VisibilitySettings};
+
+/// How far above the lookup plan's `k` a single inference's bit-limb plan may go and still be
+/// kept (each step doubles the prover's rows; the verifier saves about six commitments).
+pub const BIT_LIMBS_EXTRA_K: u32 = 2;
+
+/// The largest `k` at which a single inference's bit-limb plan is kept for its cheaper
+/// verifier although its prover pays more (`2^12` rows prove in well under a second).
+pub const BIT_LIMBS_MAX_K: u32 = 12;
+
+/// The lookup-checked limb widths the planner tries.
+const LOOKUP_LIMBS: [u32; 2] = [LIMB_BITS, WIDE_LIMB_BITS];
 
 impl MlpLayout {
     /// Plans `batch_size` inferences of `model` under `visibility`, with the dot width of least
@@ -55,12 +76,13 @@ impl MlpLayout {
         model.validate()?;
         let off = FreivaldsMode::Off;
         if freivalds == FreivaldsMode::On {
-            return Ok(Self::cheapest(&model, batch_size, visibility, false, freivalds)?.1);
+            let limbs = &LOOKUP_LIMBS;
+            return Ok(Self::cheapest(&model, batch_size, visibility, false, freivalds, limbs)?.1);
         }
         let packing = allow_packing
             && !visibility.weights_are_witnessed()
             && (model.layers.iter()).any(|l| Strands::widest(l, model.params).is_packed());
-        let mut best = Self::cheapest(&model, batch_size, visibility, false, off)?;
+        let mut best = Self::cheapest(&model, batch_size, visibility, false, off, &LOOKUP_LIMBS)?;
         // Packed, then Freivalds-checked (other layers unpacked, then packed): each kept only
         // if strictly cheaper than everything before it.
         let mut candidates = vec![(true, off)];
@@ -71,25 +93,49 @@ impl MlpLayout {
             if packed && !packing {
                 continue;
             }
-            let plan = Self::cheapest(&model, batch_size, visibility, packed, mode)?;
+            let plan = Self::cheapest(&model, batch_size, visibility, packed, mode, &LOOKUP_LIMBS)?;
             if plan.0 < best.0 && (mode == off || !plan.1.freivalds.is_empty()) {
                 best = plan;
+            }
+        }
+        let squash = (model.layers.iter()).any(|l| matches!(l.activation, Activation::Squash(_)));
+        if !squash {
+            for packed in [false, true] {
+                if packed && !packing {
+                    continue;
+                }
+                let limbs = &[BIT_LIMBS];
+                let bits = Self::cheapest(&model, batch_size, visibility, packed, off, limbs)?;
+                let k = crate::min_k(&bits.1);
+                let within_k =
+                    k <= crate::min_k(&best.1) + BIT_LIMBS_EXTRA_K && k <= BIT_LIMBS_MAX_K;
+                // against a lookup plan: no dearer (fewer verifier commitments decide a tie),
+                // or within the k allowance for one inference; against the unpacked bit plan:
+                // strictly cheaper, as packing is kept everywhere
+                let keep = match best.1.limb_bits == BIT_LIMBS {
+                    true => bits.0 < best.0,
+                    false => bits.0 <= best.0 || (batch_size == 1 && within_k),
+                };
+                if keep {
+                    best = bits;
+                }
             }
         }
         Ok(best.1)
     }
 
-    /// The plan of least cost over every dot width and limb width, packed or not, with its
-    /// cost (committed columns x `2^k`).
+    /// The plan of least cost over every dot width and each of `limbs`, packed or not, with
+    /// its cost (committed columns x `2^k`).
     fn cheapest(
         model: &QuantizedMlp,
         batch_size: usize,
         visibility: VisibilitySettings,
         packed: bool,
         freivalds: FreivaldsMode,
+        limbs: &[u32],
     ) -> Result<(usize, Self), SpecError> {
         let mut best: Option<(usize, Self)> = None;
-        for limb_bits in [LIMB_BITS, WIDE_LIMB_BITS] {
+        for &limb_bits in limbs {
             for width in 1..=MAX_DOT_WIDTH {
                 let layout = Self::plan_options(
                     model.clone(),
@@ -114,6 +160,6 @@ impl MlpLayout {
                 }
             }
         }
-        Ok(best.expect("MAX_DOT_WIDTH >= 1"))
+        Ok(best.expect("MAX_DOT_WIDTH >= 1 and limbs is never empty"))
     }
 }

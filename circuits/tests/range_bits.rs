@@ -1,0 +1,291 @@
+//! The range chip's bit mode on its own: blocks of one-bit limbs checked by the gate
+//! `"limb is a bit"` (no lookup, no table) accept exactly the values whose bits all lie in
+//! `{0, 1}`, and a tampered running sum fails the gate's constraint on the row whose limb is
+//! not a bit (`"limb is a bit"` inside a block, `"last limb is a bit"` on its last row).
+
+mod common;
+
+use common::*;
+use ff::Field;
+use halo2_proofs::{
+    circuit::{Layouter, SimpleFloorPlanner, Value},
+    halo2curves::bn256::Fr,
+    plonk::{Circuit, Column, ConstraintSystem, Error, Fixed},
+};
+use proptest::prelude::*;
+use zkmlp_circuits::{
+    chips::{
+        limb_widths_of,
+        range::{
+            decomposition_fits, running_sum, LimbSpec, RangeChip, RangeConfig, RangeInstructions,
+            BIT_LIMBS,
+        },
+        rescale::RescaleSchedule,
+    },
+    field::i128_to_field,
+    MlpParams,
+};
+
+/// No table: the rows of the blocks decide `k`.
+const K: u32 = 10;
+/// Value of the rows between blocks: rows outside every block accept anything.
+const JUNK: u64 = 0xdead_beef;
+
+/// Blocks laid out from row 1, each followed by a row outside every block.
+#[derive(Clone, Debug)]
+struct BitsTest {
+    blocks: Vec<(usize, Vec<LimbSpec>)>,
+    z: Vec<Value<Fr>>,
+}
+
+impl BitsTest {
+    fn new(values: &[(i128, Vec<LimbSpec>)]) -> Self {
+        let mut z = vec![Value::known(Fr::from(JUNK))];
+        let mut blocks = Vec::new();
+        for (value, schedule) in values {
+            blocks.push((z.len(), schedule.clone()));
+            z.extend(
+                running_sum(*value, schedule)
+                    .into_iter()
+                    .map(|v| Value::known(i128_to_field(v))),
+            );
+            z.push(Value::known(Fr::from(JUNK)));
+        }
+        Self { blocks, z }
+    }
+
+    fn start(&self, index: usize) -> usize {
+        self.blocks[index].0
+    }
+
+    fn set(&mut self, row: usize, value: Fr) {
+        self.z[row] = Value::known(value);
+    }
+
+    fn verify(&self) -> Result<(), Vec<halo2_proofs::dev::VerifyFailure>> {
+        mock_chip(K, self)
+    }
+}
+
+#[derive(Clone, Debug)]
+struct BitsTestConfig {
+    range: RangeConfig,
+    anchor: Column<Fixed>,
+}
+
+impl Circuit<Fr> for BitsTest {
+    type Config = BitsTestConfig;
+    type FloorPlanner = SimpleFloorPlanner;
+    type Params = ();
+
+    fn without_witnesses(&self) -> Self {
+        Self {
+            blocks: self.blocks.clone(),
+            z: vec![Value::unknown(); self.z.len()],
+        }
+    }
+
+    fn configure(meta: &mut ConstraintSystem<Fr>) -> BitsTestConfig {
+        let z = meta.advice_column();
+        let range = RangeChip::configure_bits(meta, z);
+        let anchor = meta.fixed_column();
+        BitsTestConfig { range, anchor }
+    }
+
+    fn synthesize(
+        &self,
+        config: BitsTestConfig,
+        mut layouter: impl Layouter<Fr>,
+    ) -> Result<(), Error> {
+        let chip = RangeChip::construct(config.range.clone());
+        // a no-op in bit mode: there is no table
+        chip.load_table(&mut layouter)?;
+        layouter.assign_region(
+            || "bits test",
+            |mut region| {
+                anchor_row_zero(&mut region, config.anchor);
+                for (start, schedule) in &self.blocks {
+                    chip.assign_block_fixed(&mut region, *start, schedule);
+                }
+                for (row, value) in self.z.iter().enumerate() {
+                    region.assign_advice(config.range.z, row, *value);
+                }
+                Ok(())
+            },
+        )
+    }
+}
+
+/// `bits` one-bit limbs, the first with `offset`.
+fn bits(count: u32, offset: i128) -> Vec<LimbSpec> {
+    limb_widths_of(count, BIT_LIMBS)
+        .into_iter()
+        .enumerate()
+        .map(|(i, width)| LimbSpec {
+            width,
+            offset: if i == 0 { offset } else { 0 },
+        })
+        .collect()
+}
+
+/// The default parameters' rescale block in one-bit limbs (12 remainder bits, 23 magnitude
+/// bits, a sign bit).
+fn rescale_bits() -> Vec<LimbSpec> {
+    RescaleSchedule::with_limb_bits(MlpParams::default(), BIT_LIMBS).rescale
+}
+
+fn inner(row: usize) -> Failure {
+    Failure::Constraint {
+        gate: "limb is a bit".into(),
+        constraint: "limb is a bit".into(),
+        row,
+    }
+}
+
+fn last(row: usize) -> Failure {
+    Failure::Constraint {
+        gate: "limb is a bit".into(),
+        constraint: "last limb is a bit".into(),
+        row,
+    }
+}
+
+#[test]
+fn bit_mode_has_no_lookup_and_two_fixed_columns() {
+    let mut cs = ConstraintSystem::<Fr>::default();
+    let z = cs.advice_column();
+    let config = RangeChip::configure_bits(&mut cs, z);
+    assert!(config.lookup().is_none());
+    assert!(cs.lookups().is_empty());
+    assert_eq!(cs.num_fixed_columns(), 2);
+    assert_eq!(cs.degree(), 4);
+    let schedule = rescale_bits();
+    assert_eq!(schedule.len(), 12 + 23 + 1);
+    assert!(schedule.iter().all(|limb| limb.width == BIT_LIMBS));
+}
+
+#[test]
+fn honest_bit_blocks_verify_at_the_boundaries() {
+    let mut values = Vec::new();
+    for v in [0, 1, 0x1234, (1 << 16) - 1] {
+        values.push((v, bits(16, 0)));
+    }
+    for v in [-(1 << 7), -1, 0, 1, (1 << 7) - 1] {
+        values.push((v, bits(8, 1 << 7)));
+    }
+    // acc + 2^11 = q 2^12 + r with q in [-2^23, 2^23)
+    let low = -(1i128 << 35) - (1 << 11);
+    for v in [low, -1, 0, 1, (1i128 << 35) - (1 << 11) - 1] {
+        values.push((v, rescale_bits()));
+    }
+    assert!(values.iter().all(|(v, s)| decomposition_fits(*v, s)));
+    assert_eq!(BitsTest::new(&values).verify(), Ok(()));
+}
+
+#[test]
+fn a_value_one_past_its_bits_fails_on_the_last_limb() {
+    // 2^16 under 16 bits: every inner limb is 0 and the last row holds z = 2.
+    let circuit = BitsTest::new(&[(1 << 16, bits(16, 0))]);
+    assert_fails(circuit.verify(), vec![last(circuit.start(0) + 15)]);
+    // Below the signed range: the top (sign) limb is -1.
+    let circuit = BitsTest::new(&[(0, bits(4, 0)), (-(1 << 7) - 1, bits(8, 1 << 7))]);
+    assert_fails(circuit.verify(), vec![last(circuit.start(1) + 7)]);
+    let rescale = rescale_bits();
+    let high = (1i128 << 35) - (1 << 11);
+    let circuit = BitsTest::new(&[(high, rescale.clone())]);
+    assert_fails(
+        circuit.verify(),
+        vec![last(circuit.start(0) + rescale.len() - 1)],
+    );
+}
+
+#[test]
+fn a_limb_of_two_inside_a_block_fails_on_its_row() {
+    // 5 = 1 + 2 * 2: the prover skips a row's halving (z = [5, 1, 0, 0] instead of
+    // [5, 2, 1, 0]); the first limb is 5 - 2 = 3, the second 1 - 0 = 1.
+    let mut circuit = BitsTest::new(&[(5, bits(4, 0))]);
+    let start = circuit.start(0);
+    circuit.set(start + 1, Fr::ONE);
+    circuit.set(start + 2, Fr::ZERO);
+    assert_fails(circuit.verify(), vec![inner(start)]);
+}
+
+#[test]
+fn a_wrapped_running_sum_fails() {
+    // -1 as a 4-bit value: the honest running sum keeps -1 on every row (limbs 1, 1, 1 and a
+    // last row of -1), so only the last row fails; a prover claiming z_1 = (p - 1) / 2 instead
+    // (so that 2 z_1 = -1 and the first limb is 0) fails on the next row too (limb 3/2).
+    let circuit = BitsTest::new(&[(-1, bits(4, 0))]);
+    assert_fails(circuit.verify(), vec![last(circuit.start(0) + 3)]);
+    let mut circuit = BitsTest::new(&[(-1, bits(4, 0))]);
+    let start = circuit.start(0);
+    let half = -Fr::from(2).invert().unwrap();
+    circuit.set(start + 1, half);
+    assert_fails(circuit.verify(), vec![inner(start + 1), last(start + 3)]);
+}
+
+#[test]
+fn rows_outside_blocks_are_free() {
+    // JUNK between blocks is not a bit and is not checked.
+    let circuit = BitsTest::new(&[(3, bits(2, 0)), (0, bits(1, 0))]);
+    assert_eq!(circuit.verify(), Ok(()));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn bit_blocks_accept_exactly_the_values_in_range(value in -(1i128 << 9)..(1i128 << 9), count in 1u32..9) {
+        let schedule = bits(count, 0);
+        let fits = (0..(1i128 << count)).contains(&value);
+        prop_assert_eq!(decomposition_fits(value, &schedule), fits);
+        let result = BitsTest::new(&[(value, schedule)]).verify();
+        prop_assert_eq!(result.is_ok(), fits);
+    }
+}
+
+#[test]
+fn the_planner_prefers_bit_limbs_for_one_small_inference_only() {
+    use zkmlp_circuits::{
+        layout::{BIT_LIMBS_EXTRA_K, BIT_LIMBS_MAX_K},
+        min_k, MlpLayout, MlpWitness,
+    };
+    let params = MlpParams::default();
+    for sizes in [&[4, 6, 1][..], &[8, 16, 16, 1]] {
+        let model = random_model(sizes, params, 3);
+        let lookup = MlpLayout::with_dot_width(model.clone(), 1).expect("valid");
+        let layout = std::sync::Arc::new(MlpLayout::new(model.clone()).expect("valid"));
+        println!(
+            "{sizes:?}: planned limb bits {}, W = {}, k = {} (a lookup plan at W = 1: k = {})",
+            layout.limb_bits,
+            layout.dot_width,
+            min_k(&layout),
+            min_k(&lookup)
+        );
+        assert_eq!(layout.limb_bits, BIT_LIMBS, "{sizes:?}");
+        assert!(min_k(&layout) <= (min_k(&lookup) + BIT_LIMBS_EXTRA_K).min(BIT_LIMBS_MAX_K));
+        assert_eq!(layout.table_rows(), 0);
+        let input = random_input(&model, 4);
+        let witness = MlpWitness::generate(&layout, &input, binding()).expect("honest witness");
+        assert_eq!(mock(&layout, witness), Ok(()));
+        // a batch of 64 keeps the lookup: one-bit limbs would cost its prover more
+        let batch = MlpLayout::new_batch(model, 64).expect("valid");
+        assert_ne!(batch.limb_bits, BIT_LIMBS, "{sizes:?} x 64");
+    }
+    // sigmoid and tanh need the table: refused with one-bit limbs, planned with a lookup
+    let mut squashed = random_model(&[2, 2, 1], params, 5);
+    let s = params.scale_bits;
+    squashed.layers[1].activation = zkmlp_circuits::Activation::Squash(
+        zkmlp_circuits::spec::SquashSpec::new(zkmlp_circuits::spec::Squash::Sigmoid, s),
+    );
+    let visibility = zkmlp_circuits::VisibilitySettings::default();
+    let refused = MlpLayout::plan_with_limbs(squashed.clone(), 1, 1, visibility, BIT_LIMBS);
+    assert!(matches!(
+        refused,
+        Err(zkmlp_circuits::SpecError::UnsupportedActivation { layer: 1, .. })
+    ));
+    assert_ne!(
+        MlpLayout::new(squashed).expect("valid").limb_bits,
+        BIT_LIMBS
+    );
+}
