@@ -9,7 +9,7 @@ use zkmlp_circuits::{
 };
 
 use zkmlp_circuits::{
-    chips::{pack::pack, poseidon},
+    chips::{pack::pack, poseidon, range::BIT_LIMBS},
     spec::signed_bits,
 };
 
@@ -245,7 +245,8 @@ impl CompiledModel {
             table_rows: self.layout.table_rows(),
             advice_columns: self.layout.num_lanes(),
             dot_width: self.layout.dot_width,
-            lookups: 1,
+            // one range lookup, or none when one-bit limbs are checked by a gate
+            lookups: usize::from(self.layout.limb_bits != BIT_LIMBS),
             parameters: self.layout.model.parameter_count(),
         }
     }
@@ -279,7 +280,7 @@ pub struct CircuitStats {
     pub advice_columns: usize,
     /// Multiply-accumulates per dot-product row.
     pub dot_width: usize,
-    /// Lookup arguments.
+    /// Lookup arguments (`0` with one-bit limbs, checked by a gate).
     pub lookups: usize,
     /// Weights and biases.
     pub parameters: usize,

@@ -379,8 +379,19 @@ fn a_compiled_file_whose_model_was_edited_is_corrupted() {
 #[test]
 fn a_key_file_keeps_the_range_limb_width() {
     let model = quantize(&Mlp::from_json(MODEL).unwrap(), MlpParams::default()).unwrap();
-    // One inference: 8-bit limbs, header byte 15 stays 0 as in every earlier key file.
-    let narrow = CompiledFile::new(compiled());
+    // One inference of this small model: one-bit limbs checked by a gate (header byte 15 is
+    // 1), and a key file that round-trips and verifies.
+    let bits = CompiledFile::new(compiled());
+    assert_eq!(bits.compiled.layout().limb_bits, 1);
+    let srs = Srs::unsafe_setup_for_testing(bits.compiled.k(), 5);
+    let pk = ProvingKey::generate(&srs, &bits.compiled).unwrap();
+    let vk_bytes = KeyFile::encode_verifying_key(pk.verifying_key(), &bits);
+    assert_eq!(vk_bytes[15], 1);
+    let (meta, vk) = KeyFile::decode_verifying_key(&vk_bytes).unwrap();
+    assert_eq!(meta.circuit.limb_bits, 1);
+    vk.verify(&pk.prove(&[0.5, -1.25, 3.0]).unwrap()).unwrap();
+    // 8-bit limbs keep header byte 15 at 0, as in every earlier key file: a batch of 8.
+    let narrow = CompiledFile::new(CompiledModel::new_batch(model.clone(), 8).unwrap());
     assert_eq!(narrow.compiled.layout().limb_bits, 8);
     let srs = Srs::unsafe_setup_for_testing(narrow.compiled.k(), 5);
     let pk = ProvingKey::generate(&srs, &narrow.compiled).unwrap();

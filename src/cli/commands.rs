@@ -585,6 +585,12 @@ fn info(compiled_path: &Path) -> Result<(), CliError> {
         "advice columns    {} (dot width {})",
         stats.advice_columns, stats.dot_width
     );
+    let limb_bits = file.compiled.layout().limb_bits;
+    let check = match stats.lookups {
+        0 => "checked by a gate, no lookup",
+        _ => "looked up in the range table",
+    };
+    println!("range limbs       {limb_bits}-bit, {check}");
     println!("lookups           {}", stats.lookups);
     println!("parameters        {}", stats.parameters);
     let visibility = file.compiled.visibility();
