@@ -11,8 +11,8 @@ use rand_chacha::ChaCha8Rng;
 use zkmlp::{model::Mlp, quantize::quantize, CompiledModel, MlpParams, ProvingKey, Srs};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    println!("| MLP | params | W | advice | k | keygen | prove | verify | proof |");
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("| MLP | params | W | advice | range limbs | k | keygen | prove | verify | proof |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for sizes in [&[8, 16, 16, 1][..], &[16, 64, 64, 1], &[32, 256, 256, 1]] {
         let model = Mlp::random(sizes, 7);
         let compiled = CompiledModel::new(quantize(&model, MlpParams::default())?)?;
@@ -32,11 +32,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let verify = start.elapsed();
         let name: Vec<String> = sizes.iter().map(ToString::to_string).collect();
         println!(
-            "| {} | {} | {} | {} | {} | {:.0} ms | {:.0} ms | {:.1} ms | {} B |",
+            "| {} | {} | {} | {} | {} | {} | {:.0} ms | {:.0} ms | {:.1} ms | {} B |",
             name.join("-"),
             stats.parameters,
             stats.dot_width,
             stats.advice_columns,
+            match stats.lookups {
+                0 => format!("{}-bit, gate", compiled.layout().limb_bits),
+                _ => format!("{}-bit, lookup", compiled.layout().limb_bits),
+            },
             stats.k,
             keygen.as_secs_f64() * 1e3,
             prove.as_secs_f64() * 1e3,

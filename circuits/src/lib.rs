@@ -4,8 +4,9 @@
 //! key, with the integer semantics stated in [`spec`]:
 //!
 //! - [`chips::dot`]: dense layers as chained multi-column dot products;
-//! - [`chips::range`]: every bound is a running-sum decomposition into at most 8-bit limbs,
-//!   looked up in one small tagged table;
+//! - [`chips::range`]: every bound is a running-sum decomposition into limbs of at most 8 (or
+//!   12) bits looked up in one small tagged table, or, for a small single inference, into
+//!   one-bit limbs checked by a gate (no lookup);
 //! - [`chips::rescale`]: rounding rescale `acc + 2^(s-1) = q 2^s + r`, `0 <= r < 2^s`, with
 //!   `q` bounded to `b` signed bits, and ReLU through `q`'s sign bit;
 //! - [`chips::pack`] and [`chips::poseidon`]: commitments to hashed inputs, weights or outputs

@@ -142,9 +142,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Compile, set up and prove.
     let compiled = CompiledModel::new(quantized.clone())?;
     let stats = compiled.stats();
+    let range_check = match stats.lookups {
+        0 => "one-bit range limbs checked by a gate (no lookup: the cheapest verifier)",
+        _ => "range limbs looked up in one table",
+    };
     println!(
-        "circuit: k = {} ({} rows used: dot lane {}, range lane {}, table {}), {} advice columns, {} lookup",
-        stats.k, stats.rows_used, stats.dot_rows, stats.range_rows, stats.table_rows, stats.advice_columns, stats.lookups
+        "circuit: k = {} ({} rows used: dot lane {}, range lane {}, table {}), {} advice columns, {range_check}",
+        stats.k, stats.rows_used, stats.dot_rows, stats.range_rows, stats.table_rows, stats.advice_columns
     );
     let pk = keygen_unsafe(&compiled)?;
 

@@ -1,6 +1,7 @@
 //! The chips of the MLP circuit, one concept each:
 //!
-//! - [`range`]: running-sum limb decomposition against one small tagged table;
+//! - [`range`]: running-sum limb decomposition against one small tagged table, or in one-bit
+//!   limbs checked by a gate;
 //! - [`dot`]: the multi-column dot-product gate with a chained accumulator;
 //! - [`rescale`]: the limb schedules that turn the range chip into a rounding rescale
 //!   with a bounded, signed result, plus the ReLU gate on its sign bit;
