@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use halo2_proofs::halo2curves::bn256::Fr;
 use zkmlp_circuits::{
-    layout::FreivaldsMode, min_k, MlpLayout, MlpParams, MlpWitness, QuantizedMlp,
-    VisibilitySettings,
+    layout::{FreivaldsMode, PlanObjective},
+    min_k, MlpLayout, MlpParams, MlpWitness, QuantizedMlp, VisibilitySettings,
 };
 
 use zkmlp_circuits::{
@@ -24,6 +24,8 @@ pub struct CompiledModel {
     k: u32,
     /// The calibrated real input box, checked before proving (none: unchecked).
     input_range: Option<InputRange>,
+    /// What the planner minimized (kept by the compiled file, so that it replans the same).
+    objective: PlanObjective,
 }
 
 impl CompiledModel {
@@ -100,7 +102,41 @@ impl CompiledModel {
             layout,
             k,
             input_range: None,
+            objective: PlanObjective::Prover,
         })
+    }
+
+    /// Plans as [`CompiledModel::with_visibility`], minimizing what `objective` says:
+    /// [`PlanObjective::Verifier`] gives a small single inference one-bit range limbs checked
+    /// by a gate, no lookup (`zkmlp_circuits::layout::PlanObjective`): about 46,000 gas less
+    /// per on-chain verification, for a prover with up to 4x the rows (`k <= 12`). Sigmoid and
+    /// tanh models, batches and large models plan as with [`PlanObjective::Prover`]. The
+    /// objective is part of the compiled file and its digest.
+    ///
+    /// # Errors
+    /// As [`CompiledModel::with_visibility`].
+    pub fn with_objective(
+        model: QuantizedMlp,
+        batch_size: usize,
+        visibility: VisibilitySettings,
+        objective: PlanObjective,
+    ) -> Result<Self> {
+        let auto = FreivaldsMode::Auto;
+        let layout = Arc::new(MlpLayout::with_objective(
+            model, batch_size, visibility, true, auto, objective,
+        )?);
+        let k = min_k(&layout);
+        Ok(Self {
+            layout,
+            k,
+            input_range: None,
+            objective,
+        })
+    }
+
+    /// What the planner minimized.
+    pub fn objective(&self) -> PlanObjective {
+        self.objective
     }
 
     /// The circuit of a calibration's chosen setting, at its batch size, carrying its
@@ -150,16 +186,31 @@ impl CompiledModel {
         }
     }
 
-    /// The same model, batch size and input range, planned again under `visibility`.
+    /// The same model, batch size, input range and objective, planned again under
+    /// `visibility`.
     ///
     /// # Errors
     /// [`crate::Error::Spec`] if a part has a visibility it cannot take.
     pub fn replan(self, visibility: VisibilitySettings) -> Result<Self> {
-        if visibility == self.visibility() {
+        let objective = self.objective;
+        self.replan_with(visibility, objective)
+    }
+
+    /// The same model, batch size and input range, planned again under `visibility` for
+    /// `objective`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Spec`] if a part has a visibility it cannot take.
+    pub fn replan_with(
+        self,
+        visibility: VisibilitySettings,
+        objective: PlanObjective,
+    ) -> Result<Self> {
+        if visibility == self.visibility() && objective == self.objective {
             return Ok(self);
         }
         let model = self.layout.model.clone();
-        let replanned = Self::with_visibility(model, self.batch_size(), visibility)?;
+        let replanned = Self::with_objective(model, self.batch_size(), visibility, objective)?;
         Ok(Self {
             input_range: self.input_range,
             ..replanned

@@ -62,5 +62,6 @@ pub use prover::prove;
 pub use srs::Srs;
 pub use verifier::verify;
 pub use zkmlp_circuits::{
-    Activation as QuantizedActivation, MlpParams, QuantizedMlp, Visibility, VisibilitySettings,
+    layout::PlanObjective, Activation as QuantizedActivation, MlpParams, QuantizedMlp, Visibility,
+    VisibilitySettings,
 };

@@ -46,9 +46,9 @@ fn the_node_listens_on_localhost_and_stops_on_drop() {
 #[test]
 fn a_single_valuation_costs_the_same_gas_on_anvil_and_revm() {
     let Some(mut anvil) = spawn() else { return };
-    let compiled =
-        CompiledModel::new(quantize(&common::small_model(), MlpParams::default()).unwrap())
-            .unwrap();
+    let quantized = quantize(&common::small_model(), MlpParams::default()).unwrap();
+    let (visibility, objective) = (Default::default(), zkmlp::PlanObjective::Verifier);
+    let compiled = CompiledModel::with_objective(quantized, 1, visibility, objective).unwrap();
     let srs = Srs::unsafe_setup_for_testing(compiled.k(), 7);
     let pk = ProvingKey::generate(&srs, &compiled).unwrap();
     let (collection, token_id) = ([0xbc; 20], [1; 32]);

@@ -379,19 +379,8 @@ fn a_compiled_file_whose_model_was_edited_is_corrupted() {
 #[test]
 fn a_key_file_keeps_the_range_limb_width() {
     let model = quantize(&Mlp::from_json(MODEL).unwrap(), MlpParams::default()).unwrap();
-    // One inference of this small model: one-bit limbs checked by a gate (header byte 15 is
-    // 1), and a key file that round-trips and verifies.
-    let bits = CompiledFile::new(compiled());
-    assert_eq!(bits.compiled.layout().limb_bits, 1);
-    let srs = Srs::unsafe_setup_for_testing(bits.compiled.k(), 5);
-    let pk = ProvingKey::generate(&srs, &bits.compiled).unwrap();
-    let vk_bytes = KeyFile::encode_verifying_key(pk.verifying_key(), &bits);
-    assert_eq!(vk_bytes[15], 1);
-    let (meta, vk) = KeyFile::decode_verifying_key(&vk_bytes).unwrap();
-    assert_eq!(meta.circuit.limb_bits, 1);
-    vk.verify(&pk.prove(&[0.5, -1.25, 3.0]).unwrap()).unwrap();
-    // 8-bit limbs keep header byte 15 at 0, as in every earlier key file: a batch of 8.
-    let narrow = CompiledFile::new(CompiledModel::new_batch(model.clone(), 8).unwrap());
+    // One inference: 8-bit limbs, header byte 15 stays 0 as in every earlier key file.
+    let narrow = CompiledFile::new(compiled());
     assert_eq!(narrow.compiled.layout().limb_bits, 8);
     let srs = Srs::unsafe_setup_for_testing(narrow.compiled.k(), 5);
     let pk = ProvingKey::generate(&srs, &narrow.compiled).unwrap();
@@ -399,6 +388,26 @@ fn a_key_file_keeps_the_range_limb_width() {
         KeyFile::encode_verifying_key(pk.verifying_key(), &narrow)[15],
         0
     );
+    // Planned for the verifier: one-bit limbs checked by a gate (header byte 15 is 1), a key
+    // file that round-trips and verifies, and a compiled file that keeps the objective.
+    let (visibility, objective) = (Default::default(), zkmlp::PlanObjective::Verifier);
+    let bits = CompiledModel::with_objective(model.clone(), 1, visibility, objective).unwrap();
+    let bits = CompiledFile::new(bits);
+    assert_eq!(bits.compiled.layout().limb_bits, 1);
+    assert_ne!(bits.digest, narrow.digest);
+    let reread = CompiledFile::from_json(bits.to_json().as_bytes()).unwrap();
+    assert_eq!(reread.compiled.objective(), objective);
+    assert_eq!(reread.digest, bits.digest);
+    assert_eq!(reread.compiled.layout().limb_bits, 1);
+    assert!(bits.to_json().contains("\"objective\": \"verifier\""));
+    assert!(!narrow.to_json().contains("objective"));
+    let srs = Srs::unsafe_setup_for_testing(bits.compiled.k(), 5);
+    let pk = ProvingKey::generate(&srs, &bits.compiled).unwrap();
+    let vk_bytes = KeyFile::encode_verifying_key(pk.verifying_key(), &bits);
+    assert_eq!(vk_bytes[15], 1);
+    let (meta, vk) = KeyFile::decode_verifying_key(&vk_bytes).unwrap();
+    assert_eq!(meta.circuit.limb_bits, 1);
+    vk.verify(&pk.prove(&[0.5, -1.25, 3.0]).unwrap()).unwrap();
     // 256 inferences: the range lane is the longest, and 12-bit limbs halve the circuit.
     let wide = CompiledFile::new(CompiledModel::new_batch(model, 256).unwrap());
     assert_eq!(wide.compiled.layout().limb_bits, 12);

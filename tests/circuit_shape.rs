@@ -29,14 +29,15 @@ fn mlp_8_16_16_1() -> Mlp {
 }
 
 #[test]
-fn shape_of_the_433_parameter_mlp_is_pinned() {
-    let compiled =
-        CompiledModel::new(quantize(&mlp_8_16_16_1(), MlpParams::default()).unwrap()).unwrap();
+fn shape_of_the_433_parameter_mlp_planned_for_the_verifier_is_pinned() {
+    let quantized = quantize(&mlp_8_16_16_1(), MlpParams::default()).unwrap();
+    let (visibility, objective) = (Default::default(), zkmlp::PlanObjective::Verifier);
+    let compiled = CompiledModel::with_objective(quantized, 1, visibility, objective).unwrap();
     let stats = compiled.stats();
     assert_eq!(stats.parameters, 433);
-    // One inference: the planner keeps one-bit range limbs checked by a gate (no lookup, no
-    // table), at k = 11 instead of the lookup plan's k = 9 (pinned below), for a verifier six
-    // commitments cheaper.
+    // One inference planned for the verifier: one-bit range limbs checked by a gate (no
+    // lookup, no table), at k = 11 instead of the prover plan's k = 9 (pinned below), for a
+    // verifier six commitments cheaper.
     assert_eq!(compiled.layout().limb_bits, 1);
     assert_eq!(stats.k, 11);
     assert_eq!(stats.dot_width, 1);
@@ -70,26 +71,38 @@ fn shape_of_the_433_parameter_mlp_is_pinned() {
 }
 
 #[test]
-fn shape_of_the_lookup_plan_is_pinned() {
-    use zkmlp_circuits::{chips::LIMB_BITS, min_k, MlpConfig, MlpLayout, VisibilitySettings};
-    let model = quantize(&mlp_8_16_16_1(), MlpParams::default()).unwrap();
-    let layout =
-        MlpLayout::plan_with_limbs(model, 1, 1, VisibilitySettings::default(), LIMB_BITS).unwrap();
-    // The table (403 rows) sets k = 9 whatever the width.
-    assert_eq!(min_k(&layout), 9);
+fn shape_of_the_433_parameter_mlp_is_pinned() {
+    let compiled =
+        CompiledModel::new(quantize(&mlp_8_16_16_1(), MlpParams::default()).unwrap()).unwrap();
+    let stats = compiled.stats();
+    assert_eq!(stats.parameters, 433);
+    assert_eq!(stats.k, 9);
+    // The table (403 rows) sets k = 9 whatever the width, so the narrowest dot product wins:
+    // one multiply-accumulate per row, three advice columns.
+    assert_eq!(stats.dot_width, 1);
+    assert_eq!((stats.advice_columns, stats.lookups), (3, 1));
+    // The range lane: 10 public rows (binding, 8 inputs, the output), 8 input blocks of 4
+    // rows, 32 ReLU neurons of 7, 1 identity neuron of 6. The dot lane: an empty row 0, then
+    // 16*8 + 16*16 + 16 chained rows.
     assert_eq!(
-        (layout.range_len, layout.dot_len(), layout.table_rows()),
+        (stats.range_rows, stats.dot_rows, stats.table_rows),
         (10 + 32 + 32 * 7 + 6, 1 + 400, 403)
     );
-    let mut cs = halo2_proofs::plonk::ConstraintSystem::default();
-    let _ = MlpConfig::configure(&mut cs, layout.circuit_params());
+
+    let srs = Srs::unsafe_setup_for_testing(compiled.k(), 3);
+    let pk = ProvingKey::generate(&srs, &compiled).unwrap();
+    let cs = pk.verifying_key().halo2().cs();
     assert_eq!(cs.num_advice_columns(), 3);
+    assert_eq!(cs.num_instance_columns(), 1);
     assert_eq!(cs.lookups().len(), 1);
     assert_eq!(cs.degree(), 5);
-    // 1 weight, bias, q, the range chip's tag, factor and offset, 2 table columns, the row
-    // kind: with one permutation product at degree 5, 26 commitments and a 1,760-byte proof
-    // (measured before one-bit limbs, `docs/single-verifier-cost.md`).
+    // 1 weight, bias, the dot gate's q (selector and chain in one), the range chip's tag,
+    // factor and offset, 2 table columns, and the ReLU / public row kind. No selectors.
     assert_eq!(cs.num_fixed_columns(), 9);
     assert_eq!(cs.num_selectors(), 0);
+    // The three advice columns are in the permutation, the instance is not (it is checked
+    // by a gate): one permutation product at degree 5, three sigma commitments.
     assert_eq!(cs.permutation().get_columns().len(), 3);
+    let proof = pk.prove(&[0.5; 8]).unwrap();
+    assert_eq!(proof.bytes.len(), 1760);
 }

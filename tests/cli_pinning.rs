@@ -183,3 +183,33 @@ fn a_tampered_halo2_srs_file_fails_its_pairing_check_at_entry() {
         info.stdout
     );
 }
+
+#[test]
+fn compile_for_evm_plans_one_bit_limbs_and_the_key_pins_it() {
+    use zkmlp::artifact::CompiledFile;
+    let scratch = Scratch::new();
+    scratch.model_keys_and_proof("evm", MODEL, &["--for-evm"]);
+    scratch.model_keys_and_proof("plain", MODEL, &[]);
+    let evm = CompiledFile::read(&scratch.path("evm.zkc")).unwrap();
+    let plain = CompiledFile::read(&scratch.path("plain.zkc")).unwrap();
+    assert_eq!(evm.compiled.objective(), zkmlp::PlanObjective::Verifier);
+    assert_eq!(evm.compiled.stats().lookups, 0);
+    assert_eq!(plain.compiled.stats().lookups, 1);
+    assert_ne!(evm.digest, plain.digest);
+    let info = scratch.zkmlp(&["info", "evm.zkc"]);
+    assert!(
+        info.ok()
+            .stdout
+            .contains("1-bit, checked by a gate, no lookup"),
+        "{}",
+        info.stdout
+    );
+    // The key regenerated from the compiled file is the one in evm.vk (the objective is
+    // recorded), and the other plan's compiled file is refused for it.
+    let verify = |zkc: &str| {
+        let args = ["verify", "--vk", "evm.vk", "--model", zkc, "evm-proof.json"];
+        scratch.zkmlp(&args)
+    };
+    verify("evm.zkc").ok();
+    assert_ne!(verify("plain.zkc").code, 0);
+}

@@ -47,7 +47,11 @@ fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
         let params = MlpParams::default();
-        let compiled = CompiledModel::new(quantize(&common::small_model(), params).unwrap()).unwrap();
+        // planned for the verifier: one-bit range limbs, no lookup (the single-valuation path)
+        let quantized = quantize(&common::small_model(), params).unwrap();
+        let objective = zkmlp::PlanObjective::Verifier;
+        let visibility = zkmlp::VisibilitySettings::default();
+        let compiled = CompiledModel::with_objective(quantized, 1, visibility, objective).unwrap();
         let srs = Srs::unsafe_setup_for_testing(compiled.k(), 1);
         let pk = ProvingKey::generate(&srs, &compiled).unwrap();
 

@@ -111,9 +111,12 @@ fn mutate_bytes(rng: &mut ChaCha8Rng, bytes: &mut Vec<u8>) -> String {
 
 #[test]
 fn native_and_evm_verdicts_agree_on_mutated_single_proofs() {
-    let compiled =
-        CompiledModel::new(quantize(&common::small_model(), MlpParams::default()).unwrap())
-            .unwrap();
+    // planned for the verifier: one-bit range limbs checked by a gate (the batch below keeps
+    // the lookup, so both range checks meet the EVM)
+    let quantized = quantize(&common::small_model(), MlpParams::default()).unwrap();
+    let (visibility, objective) = (Default::default(), zkmlp::PlanObjective::Verifier);
+    let compiled = CompiledModel::with_objective(quantized, 1, visibility, objective).unwrap();
+    assert_eq!(compiled.stats().lookups, 0);
     let srs = Srs::unsafe_setup_for_testing(compiled.k(), 5);
     let pk = ProvingKey::generate(&srs, &compiled).unwrap();
     let proof = pk

@@ -44,7 +44,8 @@ fn keys_of_model_and_twin(visibility: VisibilitySettings) -> (ProvingKey, Provin
     let mut other = quantized.clone();
     other.layers[0].weights[0][0] += 1;
     let key = |model| {
-        let compiled = CompiledModel::with_visibility(model, 1, visibility).unwrap();
+        let objective = zkmlp::PlanObjective::Verifier;
+        let compiled = CompiledModel::with_objective(model, 1, visibility, objective).unwrap();
         let srs = Srs::unsafe_setup_for_testing(compiled.k(), 3);
         ProvingKey::generate(&srs, &compiled).unwrap()
     };

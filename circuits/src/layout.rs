@@ -49,7 +49,7 @@
 
 mod freivalds;
 mod planner;
-pub use planner::{BIT_LIMBS_EXTRA_K, BIT_LIMBS_MAX_K};
+pub use planner::{PlanObjective, BIT_LIMBS_EXTRA_K, BIT_LIMBS_MAX_K};
 mod strand;
 
 pub use freivalds::{FreivaldsItem, FreivaldsLayer, FreivaldsMode};

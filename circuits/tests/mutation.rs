@@ -18,12 +18,15 @@
 //! equal to `v` is skipped (at the default `s = 12`, `2^12` is `2^s`).
 //!
 //! Small models run exhaustively, one of them as a batch of two inferences in one circuit,
-//! and the same batch again with 12-bit range limbs (`MlpLayout::plan_with_limbs`); two of
+//! the same batch again with 12-bit range limbs (`MlpLayout::plan_with_limbs`), one with
+//! one-bit limbs checked by the bit gate (`chips::range`, no lookup); two of
 //! them have leaky ReLU layers (a positive and a negative slope) and tanh and sigmoid layers
 //! (every cell of their gadgets: grid blocks, clamps, lookup rows, output blocks).
 //! The 8-16-16-1 model (the example's shape, planned with the production dot width) runs on
 //! a fixed-seed sample of 250 of its 1,072 cells by default; set `ZKMLP_EXHAUSTIVE=1` (or
-//! run the ignored test) for every cell (14,118 mutants):
+//! run the ignored test) for every cell (14,118 mutants). The same shape planned for the
+//! verifier (`PlanObjective::Verifier`: one-bit limbs, k = 11) runs on a sample of 250 cells,
+//! every cell with `ZKMLP_EXHAUSTIVE=1`:
 //!
 //! ```text
 //! ZKMLP_EXHAUSTIVE=1 cargo test --release -p zkmlp-circuits --test mutation -- --nocapture
@@ -495,6 +498,29 @@ fn sampled_mutants_of_the_example_shape_are_rejected() {
     let (layout, witness) = example_model();
     let sample = (!exhaustive()).then_some(EXAMPLE_SAMPLE);
     let counts = run_harness("8-16-16-1", &layout, &witness, sample, 200);
+    assert_eq!(counts.accepted, 0);
+}
+
+/// The example's shape under the verifier objective: one-bit range limbs checked by a gate.
+fn example_model_bits() -> (Arc<MlpLayout>, MlpWitness) {
+    use zkmlp_circuits::layout::{FreivaldsMode, PlanObjective};
+    let model = random_model(&[8, 16, 16, 1], MlpParams::default(), 1);
+    let input = random_input(&model, 1);
+    let visibility = zkmlp_circuits::VisibilitySettings::default();
+    let (freivalds, objective) = (FreivaldsMode::Auto, PlanObjective::Verifier);
+    let layout = MlpLayout::with_objective(model, 1, visibility, true, freivalds, objective);
+    let layout = Arc::new(layout.expect("valid model"));
+    assert_eq!(layout.limb_bits, BIT_LIMBS);
+    let witness = MlpWitness::generate(&layout, &input, binding()).expect("honest witness");
+    assert_eq!(mock(&layout, witness.clone()), Ok(()), "the honest witness");
+    (layout, witness)
+}
+
+#[test]
+fn sampled_mutants_of_the_example_with_one_bit_limbs_are_rejected() {
+    let (layout, witness) = example_model_bits();
+    let sample = (!exhaustive()).then_some(EXAMPLE_SAMPLE);
+    let counts = run_harness("8-16-16-1, one-bit limbs", &layout, &witness, sample, 201);
     assert_eq!(counts.accepted, 0);
 }
 

@@ -244,34 +244,59 @@ proptest! {
     }
 }
 
+/// `model` planned for `batch` items under `objective`.
+fn planned(
+    model: &zkmlp_circuits::QuantizedMlp,
+    batch: usize,
+    objective: zkmlp_circuits::layout::PlanObjective,
+) -> zkmlp_circuits::MlpLayout {
+    use zkmlp_circuits::layout::FreivaldsMode;
+    let visibility = zkmlp_circuits::VisibilitySettings::default();
+    let (model, auto) = (model.clone(), FreivaldsMode::Auto);
+    zkmlp_circuits::MlpLayout::with_objective(model, batch, visibility, true, auto, objective)
+        .expect("valid model")
+}
+
 #[test]
-fn the_planner_prefers_bit_limbs_for_one_small_inference_only() {
+fn the_verifier_objective_takes_bit_limbs_for_one_small_inference_only() {
     use zkmlp_circuits::{
-        layout::{BIT_LIMBS_EXTRA_K, BIT_LIMBS_MAX_K},
+        layout::{PlanObjective, BIT_LIMBS_EXTRA_K, BIT_LIMBS_MAX_K},
         min_k, MlpLayout, MlpWitness,
     };
     let params = MlpParams::default();
     for sizes in [&[4, 6, 1][..], &[8, 16, 16, 1]] {
         let model = random_model(sizes, params, 3);
-        let lookup = MlpLayout::with_dot_width(model.clone(), 1).expect("valid");
-        let layout = std::sync::Arc::new(MlpLayout::new(model.clone()).expect("valid"));
+        let lookup = planned(&model, 1, PlanObjective::Prover);
+        let layout = std::sync::Arc::new(planned(&model, 1, PlanObjective::Verifier));
         println!(
-            "{sizes:?}: planned limb bits {}, W = {}, k = {} (a lookup plan at W = 1: k = {})",
+            "{sizes:?}: limb bits {} at k = {} (the prover objective: {} at k = {})",
             layout.limb_bits,
-            layout.dot_width,
             min_k(&layout),
+            lookup.limb_bits,
             min_k(&lookup)
         );
+        // the default objective plans exactly as before: the lookup
+        assert_ne!(lookup.limb_bits, BIT_LIMBS);
+        let default = MlpLayout::new(model.clone()).expect("valid");
+        assert_eq!(default.limb_bits, lookup.limb_bits);
+        assert_eq!(default.dot_rows, lookup.dot_rows);
         assert_eq!(layout.limb_bits, BIT_LIMBS, "{sizes:?}");
-        assert!(min_k(&layout) <= (min_k(&lookup) + BIT_LIMBS_EXTRA_K).min(BIT_LIMBS_MAX_K));
+        let k = min_k(&layout);
+        assert!(k <= (min_k(&lookup) + BIT_LIMBS_EXTRA_K).min(BIT_LIMBS_MAX_K));
         assert_eq!(layout.table_rows(), 0);
         let input = random_input(&model, 4);
         let witness = MlpWitness::generate(&layout, &input, binding()).expect("honest witness");
         assert_eq!(mock(&layout, witness), Ok(()));
         // a batch of 64 keeps the lookup: one-bit limbs would cost its prover more
-        let batch = MlpLayout::new_batch(model, 64).expect("valid");
+        let batch = planned(&model, 64, PlanObjective::Verifier);
         assert_ne!(batch.limb_bits, BIT_LIMBS, "{sizes:?} x 64");
     }
+    // too large for one-bit limbs under k = 12: the lookup plan
+    let large = random_model(&[32, 256, 256, 1], params, 6);
+    assert_ne!(
+        planned(&large, 1, PlanObjective::Verifier).limb_bits,
+        BIT_LIMBS
+    );
     // sigmoid and tanh need the table: refused with one-bit limbs, planned with a lookup
     let mut squashed = random_model(&[2, 2, 1], params, 5);
     let s = params.scale_bits;
@@ -285,7 +310,7 @@ fn the_planner_prefers_bit_limbs_for_one_small_inference_only() {
         Err(zkmlp_circuits::SpecError::UnsupportedActivation { layer: 1, .. })
     ));
     assert_ne!(
-        MlpLayout::new(squashed).expect("valid").limb_bits,
+        planned(&squashed, 1, PlanObjective::Verifier).limb_bits,
         BIT_LIMBS
     );
 }

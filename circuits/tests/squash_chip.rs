@@ -258,9 +258,7 @@ fn squash_needs_fixed_weights_and_a_valid_grid() {
 #[test]
 fn models_without_squash_keep_their_table_and_rows() {
     let model = random_model(&[3, 4, 2], PARAMS, 1);
-    // planned with the lookup (8-bit limbs) like the squashed one: the planner's own pick for
-    // a model this small is one-bit limbs, which have no table
-    let plain = MlpLayout::with_dot_width(model.clone(), 2).unwrap();
+    let plain = MlpLayout::new(model.clone()).unwrap();
     let mut with = model;
     with.layers[1].activation = squash(Squash::Sigmoid);
     let squashed = MlpLayout::with_dot_width(with, plain.dot_width).unwrap();

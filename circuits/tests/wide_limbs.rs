@@ -9,10 +9,8 @@ use std::sync::Arc;
 use common::*;
 use zkmlp_circuits::{
     chips::{
-        dot::MAX_DOT_WIDTH,
-        range::{decomposition_fits, BIT_LIMBS},
-        rescale::RescaleSchedule,
-        LIMB_BITS, MAX_LIMB_BITS, WIDE_LIMB_BITS,
+        dot::MAX_DOT_WIDTH, range::decomposition_fits, rescale::RescaleSchedule, LIMB_BITS,
+        MAX_LIMB_BITS, WIDE_LIMB_BITS,
     },
     layout::BlockKind,
     min_k, CellRef, MlpLayout, MlpParams, MlpWitness, QuantizedMlp, SpecError, VisibilitySettings,
@@ -172,11 +170,9 @@ fn best_k(model: &QuantizedMlp, batch: usize, limb_bits: u32) -> u32 {
 #[test]
 fn the_planner_takes_wide_limbs_only_where_they_shrink_the_circuit() {
     let example = random_model(&[8, 16, 16, 1], MlpParams::default(), 1);
-    // One inference: 8-bit limbs (the wide table alone would need 2^13 rows) at k = 9; the
-    // planner keeps one-bit limbs instead (no table, a cheaper verifier) at k = 11.
-    assert_eq!(best_k(&example, 1, LIMB_BITS), 9);
+    // One inference: 8-bit limbs (the wide table alone would need 2^13 rows).
     let single = MlpLayout::new(example.clone()).expect("valid");
-    assert_eq!((single.limb_bits, min_k(&single)), (BIT_LIMBS, 11));
+    assert_eq!((single.limb_bits, min_k(&single)), (LIMB_BITS, 9));
     // A dot-lane-bound circuit: the range lane is not the longest, so nothing to gain
     // (unpacked: k = 14; the planner packs its weights, `chips::strand`, to k = 12, where
     // the 6,147-row wide table would not even fit).

@@ -140,7 +140,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // Compile, set up and prove.
-    let compiled = CompiledModel::new(quantized.clone())?;
+    // Planned for the on-chain verifier: one-bit range limbs checked by a gate, no lookup.
+    let objective = zkmlp::PlanObjective::Verifier;
+    let visibility = zkmlp::VisibilitySettings::default();
+    let compiled = CompiledModel::with_objective(quantized.clone(), 1, visibility, objective)?;
     let stats = compiled.stats();
     let range_check = match stats.lookups {
         0 => "one-bit range limbs checked by a gate (no lookup: the cheapest verifier)",

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use zkmlp_circuits::{
+    layout::PlanObjective,
     spec::{Squash, SquashSpec},
     Activation, MlpParams, QuantizedLayer, QuantizedMlp, Visibility, VisibilitySettings,
 };
@@ -140,6 +141,9 @@ struct CompiledJson {
     batch_size: usize,
     #[serde(default, skip_serializing_if = "VisibilityJson::is_default")]
     visibility: VisibilityJson,
+    /// What the planner minimized; absent (as in earlier files) for the prover.
+    #[serde(default, skip_serializing_if = "ObjectiveJson::is_default")]
+    objective: ObjectiveJson,
     /// The calibrated input range; absent (as in earlier files) when there is none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     input_range: Option<InputRangeJson>,
@@ -260,9 +264,44 @@ struct DigestJson<'a> {
     batch_size: usize,
     #[serde(skip_serializing_if = "VisibilityJson::is_default")]
     visibility: VisibilityJson,
+    #[serde(skip_serializing_if = "ObjectiveJson::is_default")]
+    objective: ObjectiveJson,
     #[serde(skip_serializing_if = "Option::is_none")]
     input_range: Option<InputRangeJson>,
     model: &'a ModelJson,
+}
+
+/// What the planner minimized; absent (the prover) in files written before the choice existed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ObjectiveJson {
+    #[default]
+    Prover,
+    Verifier,
+}
+
+impl ObjectiveJson {
+    fn is_default(&self) -> bool {
+        *self == Self::Prover
+    }
+}
+
+impl From<PlanObjective> for ObjectiveJson {
+    fn from(objective: PlanObjective) -> Self {
+        match objective {
+            PlanObjective::Prover => Self::Prover,
+            PlanObjective::Verifier => Self::Verifier,
+        }
+    }
+}
+
+impl From<ObjectiveJson> for PlanObjective {
+    fn from(objective: ObjectiveJson) -> Self {
+        match objective {
+            ObjectiveJson::Prover => Self::Prover,
+            ObjectiveJson::Verifier => Self::Verifier,
+        }
+    }
 }
 
 /// The digest of a compiled model: SHA-256 of the compact canonical JSON
@@ -270,12 +309,14 @@ struct DigestJson<'a> {
 /// "biases":..,"activation":..}]}}`. It covers the fixed-point settings and the batch size,
 /// so keys for other settings are refused too. A calibrated input range appears (as
 /// `"input_range":{"lo":[..],"hi":[..]}` before `"model"`) only when there is one, so
-/// uncalibrated digests are those of earlier versions.
+/// uncalibrated digests are those of earlier versions. So does the planning objective
+/// (`"objective":"verifier"` after the visibility), only when it is not the default.
 pub fn model_digest(compiled: &CompiledModel) -> Digest {
     digest_of(
         compiled.model(),
         compiled.batch_size(),
         compiled.visibility(),
+        compiled.objective(),
         compiled.input_range(),
     )
 }
@@ -284,11 +325,13 @@ fn digest_of(
     model: &QuantizedMlp,
     batch_size: usize,
     visibility: VisibilitySettings,
+    objective: PlanObjective,
     input_range: Option<&InputRange>,
 ) -> Digest {
     let json = serde_json::to_vec(&DigestJson {
         batch_size,
         visibility: visibility.into(),
+        objective: objective.into(),
         input_range: input_range.map(InputRangeJson::from),
         model: &ModelJson::from(model),
     })
@@ -321,6 +364,7 @@ impl CompiledFile {
             k: self.compiled.k(),
             batch_size: self.compiled.batch_size(),
             visibility: self.compiled.visibility().into(),
+            objective: self.compiled.objective().into(),
             input_range: self.compiled.input_range().map(InputRangeJson::from),
             model: ModelJson::from(self.compiled.model()),
         };
@@ -347,7 +391,14 @@ impl CompiledFile {
             .map(|r| r.parse())
             .transpose()
             .map_err(|e| malformed(format!("input_range: {e}")))?;
-        let digest = digest_of(&model, file.batch_size, visibility, input_range.as_ref());
+        let objective = PlanObjective::from(file.objective);
+        let digest = digest_of(
+            &model,
+            file.batch_size,
+            visibility,
+            objective,
+            input_range.as_ref(),
+        );
         if digest != file.model_digest {
             return Err(ArtifactError::Corrupted {
                 kind,
@@ -357,8 +408,9 @@ impl CompiledFile {
                 ),
             });
         }
-        let mut compiled = CompiledModel::with_visibility(model, file.batch_size, visibility)
-            .map_err(|e| malformed(e.to_string()))?;
+        let mut compiled =
+            CompiledModel::with_objective(model, file.batch_size, visibility, objective)
+                .map_err(|e| malformed(e.to_string()))?;
         if let Some(range) = input_range {
             compiled = compiled
                 .with_input_range(range)

@@ -12,7 +12,7 @@ use crate::{
     proof::Binding,
     quantize::{quantization_report, quantize},
     srs::{sha256_file, Srs},
-    Error, MlpParams, Visibility, VisibilitySettings,
+    Error, MlpParams, PlanObjective, Visibility, VisibilitySettings,
 };
 
 pub(super) fn run(command: Command, progress: &Progress) -> Result<(), CliError> {
@@ -25,6 +25,7 @@ pub(super) fn run(command: Command, progress: &Progress) -> Result<(), CliError>
             calibration,
             batch_size,
             prove_logits,
+            for_evm,
             visibility,
             overwrite,
         } => compile(
@@ -36,7 +37,7 @@ pub(super) fn run(command: Command, progress: &Progress) -> Result<(), CliError>
             },
             batch_size,
             &calibration,
-            visibility.settings(),
+            (visibility.settings(), objective_of(for_evm)),
             &overwrite,
         ),
         Command::Setup {
@@ -166,7 +167,7 @@ fn compile(
     params: MlpParams,
     batch_size: usize,
     calibration: &CalibrationArgs,
-    visibility: VisibilitySettings,
+    plan: (VisibilitySettings, PlanObjective),
     overwrite: &Overwrite,
 ) -> Result<(), CliError> {
     check_outputs(&[output], overwrite)?;
@@ -188,7 +189,7 @@ fn compile(
             calibrate(model, data, &options).map_err(|e| CliError::usage(e.to_string()))?;
         println!("{calibrated}");
         let compiled = CompiledModel::from_calibration(&calibrated).map_err(library_error)?;
-        return write_compiled(model_path, output, compiled, visibility, overwrite);
+        return write_compiled(model_path, output, compiled, plan, overwrite);
     }
     let quantized = quantize(model, params).map_err(|e| CliError::usage(e.to_string()))?;
     if let (Some(path), Some(data)) = (&calibration.calibration, data) {
@@ -206,7 +207,15 @@ fn compile(
         }
     }
     let compiled = CompiledModel::new_batch(quantized, batch_size).map_err(library_error)?;
-    write_compiled(model_path, output, compiled, visibility, overwrite)
+    write_compiled(model_path, output, compiled, plan, overwrite)
+}
+
+/// The planning objective `zkmlp compile --for-evm` asks for.
+fn objective_of(for_evm: bool) -> PlanObjective {
+    match for_evm {
+        true => PlanObjective::Verifier,
+        false => PlanObjective::Prover,
+    }
 }
 
 /// Calibration data: a JSON list of feature vectors, or `{"inputs": [...]}`.
@@ -229,11 +238,11 @@ fn write_compiled(
     model_path: &Path,
     output: &Path,
     compiled: CompiledModel,
-    visibility: VisibilitySettings,
+    (visibility, objective): (VisibilitySettings, PlanObjective),
     overwrite: &Overwrite,
 ) -> Result<(), CliError> {
     let compiled = compiled
-        .replan(visibility)
+        .replan_with(visibility, objective)
         .map_err(|e| CliError::usage(e.to_string()))?;
     let file = CompiledFile::new(compiled);
     write_output(output, file.to_json().as_bytes(), overwrite)?;

@@ -1,11 +1,15 @@
 //! The planner's search: every dot width, both limb widths, packed or unpacked weights, and
-//! with or without Freivalds checks; the plan of least prover cost is kept. One-bit limbs
-//! (checked by a gate, no lookup: [`crate::chips::range::configure_bits`]) are planned too and
-//! kept where they cost the prover no more, or, for a single inference, where their `k` is at
-//! most [`BIT_LIMBS_EXTRA_K`] above the lookup plan's and at most [`BIT_LIMBS_MAX_K`]: its
-//! verifier is six commitments (about 44,000 gas on chain) cheaper, for a prover that stays
-//! small at that size. A plan of another limb width can always be asked for explicitly
-//! ([`MlpLayout::plan_with_limbs`]).
+//! with or without Freivalds checks; the plan of least prover cost is kept.
+//!
+//! Under [`PlanObjective::Verifier`] (asked for explicitly, e.g. for a circuit verified on
+//! chain), one-bit limbs (checked by a gate, no lookup: [`crate::chips::range::configure_bits`])
+//! are planned too and kept where they cost the prover no more, or, for a single inference,
+//! where their `k` is at most [`BIT_LIMBS_EXTRA_K`] above the lookup plan's and at most
+//! [`BIT_LIMBS_MAX_K`]: the verifier is six commitments (about 44,000 gas on chain) cheaper,
+//! for a prover that stays small at that size. [`PlanObjective::Prover`], the default, plans
+//! exactly as before one-bit limbs existed, so a saved model replans to the same circuit.
+//!
+//! [`crate::chips::range::configure_bits`]: crate::chips::range::RangeChip::configure_bits
 //!
 //! [`crate::chips::range::configure_bits`]: crate::chips::range::RangeChip::configure_bits
 
@@ -14,6 +18,17 @@ use crate::chips::{
     dot::MAX_DOT_WIDTH, range::BIT_LIMBS, strand::Strands, LIMB_BITS, WIDE_LIMB_BITS,
 };
 use crate::spec::{Activation, QuantizedMlp, SpecError, Visibility, VisibilitySettings};
+
+/// What the planner minimizes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum PlanObjective {
+    /// The prover's cost (committed columns x `2^k`), range limbs looked up: the default.
+    #[default]
+    Prover,
+    /// The verifier's cost where the prover stays small: one-bit range limbs checked by a gate
+    /// (no lookup) as the module docs say, otherwise as [`PlanObjective::Prover`].
+    Verifier,
+}
 
 /// How far above the lookup plan's `k` a single inference's bit-limb plan may go and still be
 /// kept (each step doubles the prover's rows; the verifier saves about six commitments).
@@ -73,6 +88,30 @@ impl MlpLayout {
         allow_packing: bool,
         freivalds: FreivaldsMode,
     ) -> Result<Self, SpecError> {
+        let objective = PlanObjective::Prover;
+        Self::with_objective(
+            model,
+            batch_size,
+            visibility,
+            allow_packing,
+            freivalds,
+            objective,
+        )
+    }
+
+    /// Plans as [`MlpLayout::with_freivalds`], minimizing what `objective` says (see the
+    /// module docs).
+    ///
+    /// # Errors
+    /// As [`MlpLayout::with_visibility`].
+    pub fn with_objective(
+        model: QuantizedMlp,
+        batch_size: usize,
+        visibility: VisibilitySettings,
+        allow_packing: bool,
+        freivalds: FreivaldsMode,
+        objective: PlanObjective,
+    ) -> Result<Self, SpecError> {
         model.validate()?;
         let off = FreivaldsMode::Off;
         if freivalds == FreivaldsMode::On {
@@ -99,7 +138,7 @@ impl MlpLayout {
             }
         }
         let squash = (model.layers.iter()).any(|l| matches!(l.activation, Activation::Squash(_)));
-        if !squash {
+        if objective == PlanObjective::Verifier && !squash {
             for packed in [false, true] {
                 if packed && !packing {
                     continue;
