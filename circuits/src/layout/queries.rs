@@ -1,0 +1,149 @@
+//! What a planned layout answers: schedules, lanes, sizes, and the cells of each public part.
+
+use super::*;
+
+impl MlpLayout {
+    /// The limb schedule of a block kind.
+    pub fn block_schedule(&self, kind: BlockKind) -> &[LimbSpec] {
+        match kind {
+            BlockKind::Signed => &self.schedule.signed,
+            BlockKind::Rescale => &self.schedule.rescale,
+            BlockKind::Weight => &self.weight_schedule,
+            BlockKind::Bias => &self.bias_schedule,
+        }
+    }
+
+    /// Advice columns: the running sum, the accumulator, `dot_width` inputs, and
+    /// `dot_width` weights when the weights are witnessed.
+    pub fn num_lanes(&self) -> usize {
+        self.lanes().count()
+    }
+
+    /// Every advice lane, in column order.
+    pub fn lanes(&self) -> impl Iterator<Item = Lane> {
+        Lane::all_with(self.dot_width, self.visibility.weights_are_witnessed())
+    }
+
+    /// The circuit parameters of this layout.
+    pub fn circuit_params(&self) -> crate::CircuitParams {
+        crate::CircuitParams::of(self)
+    }
+
+    /// Committed polynomials per row that the prover pays for: advice columns, each lookup's
+    /// three (permuted input, permuted table, product; none with bit limbs) and the
+    /// permutation's products (the advice columns, `degree - 2` to a product; the instance is
+    /// checked by a gate). The Freivalds check's two second-phase columns count as lanes.
+    pub fn prover_columns(&self) -> usize {
+        let mut cs = halo2_proofs::plonk::ConstraintSystem::default();
+        let _ = crate::MlpConfig::configure(&mut cs, self.circuit_params());
+        let advice = self.num_lanes() + self.freivalds_columns();
+        advice + 3 * cs.lookups().len() + advice.div_ceil(cs.degree() - 2)
+    }
+
+    /// Rows used by the dot lane (dot-product chains only).
+    pub fn dot_len(&self) -> usize {
+        self.dot_rows.len()
+    }
+
+    /// Rows every witness column has: the longest lane.
+    pub fn advice_len(&self) -> usize {
+        self.range_len.max(self.side_len)
+    }
+
+    /// Rows of the lookup table (none with bit limbs, checked by a gate).
+    pub fn table_rows(&self) -> usize {
+        if self.limb_bits == BIT_LIMBS {
+            return 0;
+        }
+        RangeChip::table_rows(&crate::circuit::table_widths(&self.circuit_params()))
+            + self
+                .squash_tables
+                .iter()
+                .map(SquashSpec::table_len)
+                .sum::<usize>()
+    }
+
+    /// Rows the circuit needs before blinding: the longest lane or the table.
+    pub fn rows(&self) -> usize {
+        self.side_len.max(self.range_len + 1).max(self.table_rows())
+    }
+
+    /// Cells holding the input features, every item's in order.
+    pub fn input_cells(&self) -> Vec<CellRef> {
+        self.input_rows.iter().map(|&row| CellRef::z(row)).collect()
+    }
+
+    /// With witnessed weights: the cells of every weight (layer by layer, row-major), and of
+    /// every bias (layer by layer).
+    pub fn parameter_cells(&self) -> (Vec<CellRef>, Vec<CellRef>) {
+        let weights = self.weight_rows.iter().flatten().flatten();
+        let biases = self.bias_rows.iter().flatten();
+        (
+            weights.map(|&row| CellRef::z(row)).collect(),
+            biases.map(|&row| CellRef::z(row)).collect(),
+        )
+    }
+
+    /// Cells holding the model's outputs, every item's in order.
+    pub fn output_cells(&self) -> Vec<CellRef> {
+        self.neurons
+            .last()
+            .map(|layer| layer.iter().map(|n| n.output).collect())
+            .unwrap_or_default()
+    }
+
+    /// The cell holding the Poseidon digest of a hashed part.
+    pub fn digest_cell(&self, plan: &HashPlan) -> CellRef {
+        let len = plan.message_cells().len();
+        CellRef {
+            lane: self.hash_lanes[0],
+            row: plan.start + crate::chips::poseidon::PoseidonChip::digest_row(len),
+        }
+    }
+
+    /// The instance cells of one part: its values if public, its digest if hashed, the fold
+    /// if folded, nothing if private or fixed.
+    pub fn part_instance_cells(&self, part: Part) -> Vec<CellRef> {
+        let visibility = match part {
+            Part::Inputs => self.visibility.inputs,
+            Part::Weights => self.visibility.weights,
+            Part::Outputs => self.visibility.outputs,
+        };
+        match visibility {
+            Visibility::Public => match part {
+                Part::Inputs => self.input_cells(),
+                Part::Weights => {
+                    let (mut weights, biases) = self.parameter_cells();
+                    weights.extend(biases);
+                    weights
+                }
+                Part::Outputs => self.output_cells(),
+            },
+            Visibility::Hashed => self
+                .hashes
+                .iter()
+                .filter(|plan| plan.part == part)
+                .map(|plan| self.digest_cell(plan))
+                .collect(),
+            Visibility::Folded => self.fold.iter().map(FoldPlan::folded_cell).collect(),
+            Visibility::Private | Visibility::Fixed => Vec::new(),
+        }
+    }
+
+    /// Length of the public instance (see [`MlpLayout::instance_cells`]).
+    pub fn instance_len(&self) -> usize {
+        self.instance_cells().len()
+    }
+
+    /// All cells whose values are public, in instance order (each copied to its public row;
+    /// see [`MlpLayout::public_cells`]): the binding, then the
+    /// inputs, the weights and the outputs, each as its visibility says (values if public,
+    /// one digest if hashed, the fold if folded, nothing if private or fixed).
+    pub fn instance_cells(&self) -> Vec<CellRef> {
+        std::iter::once(CellRef::z(self.binding_row))
+            .chain(self.part_instance_cells(Part::Inputs))
+            .chain(self.part_instance_cells(Part::Weights))
+            .chain(self.part_instance_cells(Part::Outputs))
+            .collect()
+    }
+}
