@@ -21,6 +21,10 @@
 //! packed circuits meet the same reference on the same inputs, and some of them go through
 //! the mock prover.
 //!
+//! Every model without sigmoid or tanh also runs on a plan with one-bit range limbs checked
+//! by a gate (`RangeChip::configure_bits`, no lookup), with its share of the mock-prover
+//! sample.
+//!
 //! Batches with every layer Freivalds-checked (`zkmlp_circuits::chips::freivalds`) meet the
 //! reference item by item too (`freivalds_batches_agree_with_the_reference_item_by_item`).
 //!
@@ -38,7 +42,7 @@ use zkmlp::{
     CompiledModel, Error, MlpParams, QuantizedActivation, QuantizedMlp,
 };
 use zkmlp_circuits::{
-    chips::LIMB_BITS,
+    chips::{range::BIT_LIMBS, LIMB_BITS},
     min_k,
     spec::{Squash, SquashSpec},
     MlpCircuit, MlpLayout, MlpWitness, QuantizedLayer, VisibilitySettings, WitnessError,
@@ -61,6 +65,8 @@ struct Tally {
     mismatches: usize,
     /// Cases run on a packed layout (`chips::strand`).
     packed: usize,
+    /// Cases run on a layout with one-bit range limbs checked by a gate (`chips::range`).
+    bits: usize,
 }
 
 impl std::ops::Add for Tally {
@@ -73,6 +79,7 @@ impl std::ops::Add for Tally {
             activation_overflow: self.activation_overflow + o.activation_overflow,
             mismatches: self.mismatches + o.mismatches,
             packed: self.packed + o.packed,
+            bits: self.bits + o.bits,
         }
     }
 }
@@ -173,6 +180,7 @@ fn compare(layout: &MlpLayout, input: &[i64]) -> (Tally, Option<MlpWitness>) {
     let mut tally = Tally {
         cases: 1,
         packed: usize::from(layout.strands.iter().any(|s| s.is_packed())),
+        bits: usize::from(layout.limb_bits == BIT_LIMBS),
         ..Tally::default()
     };
     let mut accepted = None;
@@ -243,8 +251,9 @@ fn with_q_at(
 /// An accepted witness kept for the mock prover, with its layout.
 type Kept = (Arc<MlpLayout>, MlpWitness);
 
-/// The layouts of `model` under test: the planner's, and, when a layer can be packed, a
-/// plan with every packable layer packed (`chips::strand`) at a dot width from `rng`.
+/// The layouts of `model` under test: the planner's; when a layer can be packed, a plan with
+/// every packable layer packed (`chips::strand`) at a dot width from `rng`; and, without
+/// sigmoid or tanh, a plan with one-bit range limbs (`chips::range`, no lookup).
 fn layouts(model: &QuantizedMlp, rng: &mut ChaCha8Rng) -> Vec<Arc<MlpLayout>> {
     let compiled = CompiledModel::new(model.clone()).expect("valid model");
     let mut layouts = vec![compiled.layout().clone()];
@@ -260,6 +269,13 @@ fn layouts(model: &QuantizedMlp, rng: &mut ChaCha8Rng) -> Vec<Arc<MlpLayout>> {
     .expect("valid model");
     if packed.strands.iter().any(|s| s.is_packed()) {
         layouts.push(Arc::new(packed));
+    }
+    // One-bit range limbs checked by a gate (refused for sigmoid and tanh, which need the
+    // table), at another random width.
+    let width = rng.gen_range(1..=6);
+    let default = VisibilitySettings::default();
+    if let Ok(bits) = MlpLayout::plan_with_limbs(model.clone(), width, 1, default, BIT_LIMBS) {
+        layouts.push(Arc::new(bits));
     }
     layouts
 }
@@ -340,10 +356,11 @@ fn reference_and_witness_agree_on_random_and_boundary_inputs() {
         accepted.extend(kept);
     }
     println!(
-        "differential: {} models, {} cases ({} on packed layouts): {} both accepted (same outputs), {} both refused an input, {} both refused an activation, {} mismatches ({:.1} s)",
+        "differential: {} models, {} cases ({} on packed layouts, {} with one-bit limbs): {} both accepted (same outputs), {} both refused an input, {} both refused an activation, {} mismatches ({:.1} s)",
         model_count(),
         total.cases,
         total.packed,
+        total.bits,
         total.both_ok,
         total.input_overflow,
         total.activation_overflow,
@@ -360,6 +377,7 @@ fn reference_and_witness_agree_on_random_and_boundary_inputs() {
         );
         assert!(total.activation_overflow > 1_000, "{total:?}");
         assert!(total.packed > 20_000, "{total:?}");
+        assert!(total.bits > 20_000, "{total:?}");
     }
 
     // A sample of the accepted witnesses through the mock prover, against their own
@@ -388,15 +406,18 @@ fn reference_and_witness_agree_on_random_and_boundary_inputs() {
     };
     let leaky = with(|a| matches!(a, QuantizedActivation::LeakyRelu { .. }));
     let squash = with(|a| matches!(a, QuantizedActivation::Squash(_)));
+    let bits = (sample.iter())
+        .filter(|(layout, _)| layout.limb_bits == BIT_LIMBS)
+        .count();
     println!(
-        "differential: {} accepted cases through the mock prover ({leaky} with leaky ReLU, {squash} with sigmoid/tanh), {failed} rejected ({:.2} s)",
+        "differential: {} accepted cases through the mock prover ({leaky} with leaky ReLU, {squash} with sigmoid/tanh, {bits} with one-bit limbs), {failed} rejected ({:.2} s)",
         sample.len(),
         start.elapsed().as_secs_f64()
     );
     if model_count() >= 240 {
         assert!(
-            leaky >= 20 && squash >= 20,
-            "{leaky} leaky, {squash} squash"
+            leaky >= 20 && squash >= 20 && bits >= 20,
+            "{leaky} leaky, {squash} squash, {bits} one-bit limbs"
         );
     }
     assert_eq!(failed, 0);
