@@ -109,7 +109,7 @@ impl CompiledModel {
     /// Plans as [`CompiledModel::with_visibility`], minimizing what `objective` says:
     /// [`PlanObjective::Verifier`] gives a small single inference one-bit range limbs checked
     /// by a gate, no lookup (`zkmlp_circuits::layout::PlanObjective`): about 46,000 gas less
-    /// per on-chain verification, for a prover with up to 4x the rows (`k <= 12`). Sigmoid and
+    /// per on-chain verification, for a prover with up to 4x the rows (`k <= 16`). Sigmoid and
     /// tanh models, batches and large models plan as with [`PlanObjective::Prover`]. The
     /// objective is part of the compiled file and its digest.
     ///

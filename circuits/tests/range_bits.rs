@@ -291,7 +291,7 @@ fn the_verifier_objective_takes_bit_limbs_for_one_small_inference_only() {
         let batch = planned(&model, 64, PlanObjective::Verifier);
         assert_ne!(batch.limb_bits, BIT_LIMBS, "{sizes:?} x 64");
     }
-    // too large for one-bit limbs under k = 12: the lookup plan
+    // one-bit limbs would cost more than two k above the lookup plan: the lookup plan
     let large = random_model(&[32, 256, 256, 1], params, 6);
     assert_ne!(
         planned(&large, 1, PlanObjective::Verifier).limb_bits,

@@ -210,7 +210,9 @@ fn private_model(
         weights: Visibility::Hashed,
         outputs: Visibility::Public,
     };
-    let compiled = CompiledModel::with_visibility(quantized.clone(), 1, visibility)?;
+    // Planned for the on-chain verifier too (one-bit range limbs where they fit).
+    let objective = zkmlp::PlanObjective::Verifier;
+    let compiled = CompiledModel::with_objective(quantized.clone(), 1, visibility, objective)?;
     let stats = compiled.stats();
     println!(
         "private model (hashed weights, public features and price): k = {} ({} rows used, {} of them Poseidon), {} advice columns, weights range-checked to {} bits, biases to {}",

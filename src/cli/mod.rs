@@ -213,7 +213,7 @@ pub enum Command {
         prove_logits: bool,
         /// Plan for the cheapest on-chain verifier: a small single inference checks its range
         /// limbs one bit at a time by a gate, with no lookup (about 46,000 gas less per
-        /// verification, for a prover with up to 4x the rows, k <= 12). Recorded in the
+        /// verification, for a prover with up to 4x the rows, k <= 16). Recorded in the
         /// compiled file.
         #[arg(long)]
         for_evm: bool,

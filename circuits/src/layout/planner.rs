@@ -35,8 +35,8 @@ pub enum PlanObjective {
 pub const BIT_LIMBS_EXTRA_K: u32 = 2;
 
 /// The largest `k` at which a single inference's bit-limb plan is kept for its cheaper
-/// verifier although its prover pays more (`2^12` rows prove in well under a second).
-pub const BIT_LIMBS_MAX_K: u32 = 12;
+/// verifier although its prover pays more (`2^16` rows prove in a few seconds on two cores).
+pub const BIT_LIMBS_MAX_K: u32 = 16;
 
 /// The lookup-checked limb widths the planner tries.
 const LOOKUP_LIMBS: [u32; 2] = [LIMB_BITS, WIDE_LIMB_BITS];
