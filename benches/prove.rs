@@ -3,7 +3,9 @@
 //! Run with `cargo bench --bench prove`. Keygen is measured in its own group; proving and
 //! verifying reuse keys generated outside the timed closures. Where the planner packs fixed
 //! weights (`zkmlp_circuits::chips::strand`), the same shape is also benchmarked with
-//! `P = 1` forced (id suffix ` P=1`), so both paths are measured in the same run.
+//! `P = 1` forced (id suffix ` P=1`), and where the verifier objective plans one-bit range
+//! limbs (`PlanObjective::Verifier`), that plan too (id suffix ` bits`), so every path is
+//! measured in the same run.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rand::{Rng, SeedableRng};
@@ -11,7 +13,7 @@ use rand_chacha::ChaCha8Rng;
 use zkmlp::{
     model::Mlp,
     quantize::{quantize, quantize_input},
-    CompiledModel, MlpParams, ProvingKey, Srs, VisibilitySettings,
+    CompiledModel, MlpParams, PlanObjective, ProvingKey, Srs, VisibilitySettings,
 };
 
 const SHAPES: [&[usize]; 3] = [&[8, 16, 16, 1], &[16, 64, 64, 1], &[32, 256, 256, 1]];
@@ -32,8 +34,13 @@ fn bench(c: &mut Criterion) {
         let packed = planned.layout().strands.iter().any(|s| s.is_packed());
         bench_model(c, sizes, &planned, "");
         if packed {
-            let forced = CompiledModel::with_packing(model, 1, visibility, false).unwrap();
+            let forced = CompiledModel::with_packing(model.clone(), 1, visibility, false).unwrap();
             bench_model(c, sizes, &forced, " P=1");
+        }
+        let objective = PlanObjective::Verifier;
+        let bits = CompiledModel::with_objective(model, 1, visibility, objective).unwrap();
+        if bits.layout().limb_bits != planned.layout().limb_bits {
+            bench_model(c, sizes, &bits, " bits");
         }
     }
 }
