@@ -90,20 +90,20 @@ impl CompiledModel {
         allow_packing: bool,
         freivalds: FreivaldsMode,
     ) -> Result<Self> {
-        let layout = Arc::new(MlpLayout::with_freivalds(
-            model,
-            batch_size,
-            visibility,
-            allow_packing,
-            freivalds,
-        )?);
+        let layout =
+            MlpLayout::with_freivalds(model, batch_size, visibility, allow_packing, freivalds)?;
+        Ok(Self::planned(layout, PlanObjective::Prover))
+    }
+
+    /// A planned layout, with its `k` and no input range.
+    fn planned(layout: MlpLayout, objective: PlanObjective) -> Self {
         let k = min_k(&layout);
-        Ok(Self {
-            layout,
+        Self {
+            layout: Arc::new(layout),
             k,
             input_range: None,
-            objective: PlanObjective::Prover,
-        })
+            objective,
+        }
     }
 
     /// Plans as [`CompiledModel::with_visibility`], minimizing what `objective` says:
@@ -122,16 +122,9 @@ impl CompiledModel {
         objective: PlanObjective,
     ) -> Result<Self> {
         let auto = FreivaldsMode::Auto;
-        let layout = Arc::new(MlpLayout::with_objective(
-            model, batch_size, visibility, true, auto, objective,
-        )?);
-        let k = min_k(&layout);
-        Ok(Self {
-            layout,
-            k,
-            input_range: None,
-            objective,
-        })
+        let layout =
+            MlpLayout::with_objective(model, batch_size, visibility, true, auto, objective)?;
+        Ok(Self::planned(layout, objective))
     }
 
     /// What the planner minimized.

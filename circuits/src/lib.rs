@@ -38,10 +38,22 @@ pub use spec::{
 };
 pub use witness::{MlpWitness, WitnessError};
 
+use halo2_proofs::{halo2curves::bn256::Fr, plonk::ConstraintSystem};
+
 /// Smallest `k` whose `2^k` rows hold `layout` plus the blinding rows of its constraint system.
 pub fn min_k(layout: &MlpLayout) -> u32 {
-    let mut cs = halo2_proofs::plonk::ConstraintSystem::default();
+    min_k_in(layout, &constraint_system(layout))
+}
+
+/// The constraint system `layout` configures.
+fn constraint_system(layout: &MlpLayout) -> ConstraintSystem<Fr> {
+    let mut cs = ConstraintSystem::default();
     let _ = MlpConfig::configure(&mut cs, CircuitParams::of(layout));
+    cs
+}
+
+/// [`min_k`] with `layout`'s constraint system already configured.
+fn min_k_in(layout: &MlpLayout, cs: &ConstraintSystem<Fr>) -> u32 {
     let needed = layout.rows() + cs.blinding_factors() + 1;
     let mut k = 4;
     while (1usize << k) < needed.max(cs.minimum_rows()) {

@@ -5,116 +5,18 @@
 
 mod common;
 
-use common::*;
+use common::{range_test::RangeTest, *};
 use ff::Field;
-use halo2_proofs::{
-    circuit::{Layouter, SimpleFloorPlanner, Value},
-    halo2curves::bn256::Fr,
-    plonk::{Circuit, Column, ConstraintSystem, Error, Fixed},
-};
+use halo2_proofs::{halo2curves::bn256::Fr, plonk::ConstraintSystem};
 use proptest::prelude::*;
 use zkmlp_circuits::{
     chips::{
         limb_widths_of,
-        range::{
-            decomposition_fits, running_sum, LimbSpec, RangeChip, RangeConfig, RangeInstructions,
-            BIT_LIMBS,
-        },
+        range::{decomposition_fits, LimbSpec, RangeChip, BIT_LIMBS},
         rescale::RescaleSchedule,
     },
-    field::i128_to_field,
     MlpParams,
 };
-
-/// No table: the rows of the blocks decide `k`.
-const K: u32 = 10;
-/// Value of the rows between blocks: rows outside every block accept anything.
-const JUNK: u64 = 0xdead_beef;
-
-/// Blocks laid out from row 1, each followed by a row outside every block.
-#[derive(Clone, Debug)]
-struct BitsTest {
-    blocks: Vec<(usize, Vec<LimbSpec>)>,
-    z: Vec<Value<Fr>>,
-}
-
-impl BitsTest {
-    fn new(values: &[(i128, Vec<LimbSpec>)]) -> Self {
-        let mut z = vec![Value::known(Fr::from(JUNK))];
-        let mut blocks = Vec::new();
-        for (value, schedule) in values {
-            blocks.push((z.len(), schedule.clone()));
-            z.extend(
-                running_sum(*value, schedule)
-                    .into_iter()
-                    .map(|v| Value::known(i128_to_field(v))),
-            );
-            z.push(Value::known(Fr::from(JUNK)));
-        }
-        Self { blocks, z }
-    }
-
-    fn start(&self, index: usize) -> usize {
-        self.blocks[index].0
-    }
-
-    fn set(&mut self, row: usize, value: Fr) {
-        self.z[row] = Value::known(value);
-    }
-
-    fn verify(&self) -> Result<(), Vec<halo2_proofs::dev::VerifyFailure>> {
-        mock_chip(K, self)
-    }
-}
-
-#[derive(Clone, Debug)]
-struct BitsTestConfig {
-    range: RangeConfig,
-    anchor: Column<Fixed>,
-}
-
-impl Circuit<Fr> for BitsTest {
-    type Config = BitsTestConfig;
-    type FloorPlanner = SimpleFloorPlanner;
-    type Params = ();
-
-    fn without_witnesses(&self) -> Self {
-        Self {
-            blocks: self.blocks.clone(),
-            z: vec![Value::unknown(); self.z.len()],
-        }
-    }
-
-    fn configure(meta: &mut ConstraintSystem<Fr>) -> BitsTestConfig {
-        let z = meta.advice_column();
-        let range = RangeChip::configure_bits(meta, z);
-        let anchor = meta.fixed_column();
-        BitsTestConfig { range, anchor }
-    }
-
-    fn synthesize(
-        &self,
-        config: BitsTestConfig,
-        mut layouter: impl Layouter<Fr>,
-    ) -> Result<(), Error> {
-        let chip = RangeChip::construct(config.range.clone());
-        // a no-op in bit mode: there is no table
-        chip.load_table(&mut layouter)?;
-        layouter.assign_region(
-            || "bits test",
-            |mut region| {
-                anchor_row_zero(&mut region, config.anchor);
-                for (start, schedule) in &self.blocks {
-                    chip.assign_block_fixed(&mut region, *start, schedule);
-                }
-                for (row, value) in self.z.iter().enumerate() {
-                    region.assign_advice(config.range.z, row, *value);
-                }
-                Ok(())
-            },
-        )
-    }
-}
 
 /// `bits` one-bit limbs, the first with `offset`.
 fn bits(count: u32, offset: i128) -> Vec<LimbSpec> {
@@ -179,20 +81,20 @@ fn honest_bit_blocks_verify_at_the_boundaries() {
         values.push((v, rescale_bits()));
     }
     assert!(values.iter().all(|(v, s)| decomposition_fits(*v, s)));
-    assert_eq!(BitsTest::new(&values).verify(), Ok(()));
+    assert_eq!(RangeTest::bits(&values).verify(), Ok(()));
 }
 
 #[test]
 fn a_value_one_past_its_bits_fails_on_the_last_limb() {
     // 2^16 under 16 bits: every inner limb is 0 and the last row holds z = 2.
-    let circuit = BitsTest::new(&[(1 << 16, bits(16, 0))]);
+    let circuit = RangeTest::bits(&[(1 << 16, bits(16, 0))]);
     assert_fails(circuit.verify(), vec![last(circuit.start(0) + 15)]);
     // Below the signed range: the top (sign) limb is -1.
-    let circuit = BitsTest::new(&[(0, bits(4, 0)), (-(1 << 7) - 1, bits(8, 1 << 7))]);
+    let circuit = RangeTest::bits(&[(0, bits(4, 0)), (-(1 << 7) - 1, bits(8, 1 << 7))]);
     assert_fails(circuit.verify(), vec![last(circuit.start(1) + 7)]);
     let rescale = rescale_bits();
     let high = (1i128 << 35) - (1 << 11);
-    let circuit = BitsTest::new(&[(high, rescale.clone())]);
+    let circuit = RangeTest::bits(&[(high, rescale.clone())]);
     assert_fails(
         circuit.verify(),
         vec![last(circuit.start(0) + rescale.len() - 1)],
@@ -203,7 +105,7 @@ fn a_value_one_past_its_bits_fails_on_the_last_limb() {
 fn a_limb_of_two_inside_a_block_fails_on_its_row() {
     // 5 = 1 + 2 * 2: the prover skips a row's halving (z = [5, 1, 0, 0] instead of
     // [5, 2, 1, 0]); the first limb is 5 - 2 = 3, the second 1 - 0 = 1.
-    let mut circuit = BitsTest::new(&[(5, bits(4, 0))]);
+    let mut circuit = RangeTest::bits(&[(5, bits(4, 0))]);
     let start = circuit.start(0);
     circuit.set(start + 1, Fr::ONE);
     circuit.set(start + 2, Fr::ZERO);
@@ -215,9 +117,9 @@ fn a_wrapped_running_sum_fails() {
     // -1 as a 4-bit value: the honest running sum keeps -1 on every row (limbs 1, 1, 1 and a
     // last row of -1), so only the last row fails; a prover claiming z_1 = (p - 1) / 2 instead
     // (so that 2 z_1 = -1 and the first limb is 0) fails on the next row too (limb 3/2).
-    let circuit = BitsTest::new(&[(-1, bits(4, 0))]);
+    let circuit = RangeTest::bits(&[(-1, bits(4, 0))]);
     assert_fails(circuit.verify(), vec![last(circuit.start(0) + 3)]);
-    let mut circuit = BitsTest::new(&[(-1, bits(4, 0))]);
+    let mut circuit = RangeTest::bits(&[(-1, bits(4, 0))]);
     let start = circuit.start(0);
     let half = -Fr::from(2).invert().unwrap();
     circuit.set(start + 1, half);
@@ -227,7 +129,7 @@ fn a_wrapped_running_sum_fails() {
 #[test]
 fn rows_outside_blocks_are_free() {
     // JUNK between blocks is not a bit and is not checked.
-    let circuit = BitsTest::new(&[(3, bits(2, 0)), (0, bits(1, 0))]);
+    let circuit = RangeTest::bits(&[(3, bits(2, 0)), (0, bits(1, 0))]);
     assert_eq!(circuit.verify(), Ok(()));
 }
 
@@ -239,7 +141,7 @@ proptest! {
         let schedule = bits(count, 0);
         let fits = (0..(1i128 << count)).contains(&value);
         prop_assert_eq!(decomposition_fits(value, &schedule), fits);
-        let result = BitsTest::new(&[(value, schedule)]).verify();
+        let result = RangeTest::bits(&[(value, schedule)]).verify();
         prop_assert_eq!(result.is_ok(), fits);
     }
 }

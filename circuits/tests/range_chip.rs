@@ -4,123 +4,15 @@
 
 mod common;
 
-use common::*;
+use common::{range_test::*, *};
 use ff::Field;
-use halo2_proofs::{
-    circuit::{Layouter, SimpleFloorPlanner, Value},
-    halo2curves::bn256::Fr,
-    plonk::{Circuit, Column, ConstraintSystem, Error, Fixed},
-};
+use halo2_proofs::halo2curves::bn256::Fr;
 use proptest::prelude::*;
-use zkmlp_circuits::{
-    chips::{
-        limb_widths,
-        range::{
-            decomposition_fits, running_sum, LimbSpec, RangeChip, RangeConfig, RangeInstructions,
-        },
-        LIMB_BITS,
-    },
-    field::i128_to_field,
+use zkmlp_circuits::chips::{
+    limb_widths,
+    range::{decomposition_fits, running_sum, LimbSpec, RangeChip},
+    LIMB_BITS,
 };
-
-/// Limb widths the test table serves.
-const WIDTHS: [u32; 4] = [1, 3, 4, 8];
-/// `1 + 2 + 8 + 16 + 256 = 283` table rows fit in `2^9`.
-const K: u32 = 9;
-/// Value of the rows between blocks: disabled rows accept anything.
-const JUNK: u64 = 0xdead_beef;
-
-/// Blocks laid out from row 1, each followed by a disabled row; row 0 is disabled too.
-#[derive(Clone, Debug)]
-struct RangeTest {
-    blocks: Vec<(usize, Vec<LimbSpec>)>,
-    z: Vec<Value<Fr>>,
-}
-
-impl RangeTest {
-    /// Honest running sums of `values`, each under its schedule.
-    fn new(values: &[(i128, Vec<LimbSpec>)]) -> Self {
-        let mut z = vec![Value::known(Fr::from(JUNK))];
-        let mut blocks = Vec::new();
-        for (value, schedule) in values {
-            blocks.push((z.len(), schedule.clone()));
-            z.extend(
-                running_sum(*value, schedule)
-                    .into_iter()
-                    .map(|v| Value::known(i128_to_field(v))),
-            );
-            z.push(Value::known(Fr::from(JUNK)));
-        }
-        Self { blocks, z }
-    }
-
-    /// First row of block `index`.
-    fn start(&self, index: usize) -> usize {
-        self.blocks[index].0
-    }
-
-    /// Overwrites the cell on `row`.
-    fn set(&mut self, row: usize, value: Fr) {
-        self.z[row] = Value::known(value);
-    }
-
-    /// Adds `delta` to the cell on `row`.
-    fn add(&mut self, row: usize, delta: Fr) {
-        self.z[row] = self.z[row].map(|v| v + delta);
-    }
-
-    fn verify(&self) -> Result<(), Vec<halo2_proofs::dev::VerifyFailure>> {
-        mock_chip(K, self)
-    }
-}
-
-#[derive(Clone, Debug)]
-struct RangeTestConfig {
-    range: RangeConfig,
-    anchor: Column<Fixed>,
-}
-
-impl Circuit<Fr> for RangeTest {
-    type Config = RangeTestConfig;
-    type FloorPlanner = SimpleFloorPlanner;
-    type Params = ();
-
-    fn without_witnesses(&self) -> Self {
-        Self {
-            blocks: self.blocks.clone(),
-            z: vec![Value::unknown(); self.z.len()],
-        }
-    }
-
-    fn configure(meta: &mut ConstraintSystem<Fr>) -> RangeTestConfig {
-        let z = meta.advice_column();
-        let range = RangeChip::configure(meta, z, &WIDTHS);
-        let anchor = meta.fixed_column();
-        RangeTestConfig { range, anchor }
-    }
-
-    fn synthesize(
-        &self,
-        config: RangeTestConfig,
-        mut layouter: impl Layouter<Fr>,
-    ) -> Result<(), Error> {
-        let chip = RangeChip::construct(config.range.clone());
-        chip.load_table(&mut layouter)?;
-        layouter.assign_region(
-            || "range test",
-            |mut region| {
-                anchor_row_zero(&mut region, config.anchor);
-                for (start, schedule) in &self.blocks {
-                    chip.assign_block_fixed(&mut region, *start, schedule);
-                }
-                for (row, value) in self.z.iter().enumerate() {
-                    region.assign_advice(config.range.z, row, *value);
-                }
-                Ok(())
-            },
-        )
-    }
-}
 
 /// A schedule of plain limbs (no offsets).
 fn limbs(widths: &[u32]) -> Vec<LimbSpec> {

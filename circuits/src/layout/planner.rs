@@ -10,8 +10,6 @@
 //! exactly as before one-bit limbs existed, so a saved model replans to the same circuit.
 //!
 //! [`crate::chips::range::configure_bits`]: crate::chips::range::RangeChip::configure_bits
-//!
-//! [`crate::chips::range::configure_bits`]: crate::chips::range::RangeChip::configure_bits
 
 use super::{FreivaldsMode, MlpLayout, MAX_FOLDED_LANES};
 use crate::chips::{
@@ -193,7 +191,7 @@ impl MlpLayout {
                 {
                     continue;
                 }
-                let cost = layout.prover_columns() << crate::min_k(&layout);
+                let cost = layout.prover_cost();
                 if best.as_ref().is_none_or(|(best_cost, _)| cost < *best_cost) {
                     best = Some((cost, layout));
                 }

@@ -1,5 +1,7 @@
 //! What a planned layout answers: schedules, lanes, sizes, and the cells of each public part.
 
+use halo2_proofs::{halo2curves::bn256::Fr, plonk::ConstraintSystem};
+
 use super::*;
 
 impl MlpLayout {
@@ -34,10 +36,20 @@ impl MlpLayout {
     /// permutation's products (the advice columns, `degree - 2` to a product; the instance is
     /// checked by a gate). The Freivalds check's two second-phase columns count as lanes.
     pub fn prover_columns(&self) -> usize {
-        let mut cs = halo2_proofs::plonk::ConstraintSystem::default();
-        let _ = crate::MlpConfig::configure(&mut cs, self.circuit_params());
+        self.prover_columns_in(&crate::constraint_system(self))
+    }
+
+    /// [`MlpLayout::prover_columns`] with this layout's constraint system already configured.
+    fn prover_columns_in(&self, cs: &ConstraintSystem<Fr>) -> usize {
         let advice = self.num_lanes() + self.freivalds_columns();
         advice + 3 * cs.lookups().len() + advice.div_ceil(cs.degree() - 2)
+    }
+
+    /// The planner's cost: [`MlpLayout::prover_columns`] x `2^k` at [`crate::min_k`], from one
+    /// configured constraint system.
+    pub(super) fn prover_cost(&self) -> usize {
+        let cs = crate::constraint_system(self);
+        self.prover_columns_in(&cs) << crate::min_k_in(self, &cs)
     }
 
     /// Rows used by the dot lane (dot-product chains only).

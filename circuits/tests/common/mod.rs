@@ -2,6 +2,8 @@
 //! cell-level rebuild of the MLP witness that lets a test play a dishonest prover.
 #![allow(dead_code)]
 
+pub mod range_test;
+
 use std::sync::Arc;
 
 use halo2_proofs::{
