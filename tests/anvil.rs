@@ -67,6 +67,21 @@ fn a_single_valuation_costs_the_same_gas_on_anvil_and_revm() {
             .call_from(sender, address, encode_calldata(&proof))
             .unwrap();
         assert!(direct.is_success(), "{}: {direct:?}", chain.name());
+        // A flipped proof bit, a proof word rewritten, and a changed price: refused by the
+        // native verifier and by this chain's verifier alike.
+        let mut flipped = proof.clone();
+        flipped.bytes[100] ^= 1;
+        let mut rewritten = proof.clone();
+        rewritten.bytes[64 * 3..64 * 3 + 32].fill(0x11);
+        let mut repriced = proof.clone();
+        repriced.public_inputs.outputs[0] += 1;
+        for bad in [flipped, rewritten, repriced] {
+            assert!(zkmlp::verify(pk.verifying_key(), &bad).is_err());
+            let call = chain
+                .call_from(sender, address, encode_calldata(&bad))
+                .unwrap();
+            assert!(!call.is_success(), "{}: {call:?}", chain.name());
+        }
         let config = OracleConfig::for_model(
             pk.model(),
             Some((pk.verifying_key(), address)),
