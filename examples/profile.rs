@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release --example profile -- 8-16-16-1 32-256-256-1
 //! cargo run --release --example profile --features profile -- 8-16-16-1   # + halo2's phases
+//! cargo run --release --example profile -- --floor 9 10 11 12 15 16        # MSM/FFT floor only
 //! ```
 //!
 //! For each MLP shape given (default: `8-16-16-1 32-256-256-1`) it prints one table row:
@@ -21,6 +22,11 @@
 //! by lane (dot, range, hash, table) and `k`: no keys, no proofs. `--folded` plans the batch
 //! collection mode (hashed inputs and weights, folded outputs), as `batch_throughput --folded`.
 //!
+//! `--floor K...` only measures the floor at each `k` given (median of three runs each): MSM of
+//! `2^k` random and of `2^k` 16-bit scalars, iFFT of `2^k`, coset FFT into the extended domain of
+//! a degree-5 circuit (`2^(k+2)`). It bounds what any circuit of that size can cost: a proof
+//! makes at least one full-width MSM per product column, random polynomial and quotient piece.
+//!
 //! With `--features profile` (which enables halo2-axiom's own `profile` feature; never on
 //! in default builds) halo2 also prints its `create_proof` phases (advice commitments,
 //! lookup and permutation products, the quotient `h(X)`, the multiopen) as an indented trace.
@@ -36,7 +42,7 @@ use halo2_proofs::{
     arithmetic::best_multiexp,
     halo2curves::bn256::{Fr, G1Affine},
     plonk::{keygen_vk, ConstraintSystem},
-    poly::commitment::ParamsProver,
+    poly::{commitment::ParamsProver, EvaluationDomain},
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -143,8 +149,65 @@ fn slots(compiled: &CompiledModel) -> String {
     slots.join("/")
 }
 
+/// Median of three timings of `f`, as (wall ms, process CPU ms).
+fn median3(mut f: impl FnMut()) -> (f64, f64) {
+    let mut runs: Vec<(f64, f64)> = (0..3)
+        .map(|_| {
+            let ((), wall, cpu) = timed(&mut f);
+            (wall, cpu)
+        })
+        .collect();
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    runs[1]
+}
+
+/// `--floor`: one row per `k` with the MSM and FFT floor at that size.
+fn print_floors(ks: &[u32]) -> Result<(), Box<dyn std::error::Error>> {
+    let max_k = *ks.iter().max().ok_or("--floor needs at least one k")?;
+    // Unsafe, seeded SRS: for measurement only.
+    let srs = Srs::unsafe_setup_for_testing(max_k, 7);
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    println!("| k | MSM 2^k, random scalars | MSM 2^k, 16-bit scalars | iFFT 2^k | coset FFT into 2^(k+2) |");
+    println!("|---|---|---|---|---|");
+    println!("(times: wall ms (process CPU ms, both cores), median of 3)");
+    for &k in ks {
+        let params = srs.for_k(k)?;
+        let n = 1usize << k;
+        let bases: &[G1Affine] = &params.get_g()[..n];
+        let random: Vec<Fr> = (0..n).map(|_| Fr::random(&mut rng)).collect();
+        let small: Vec<Fr> = (0..n)
+            .map(|_| Fr::from(u64::from(rng.gen::<u16>())))
+            .collect();
+        let domain = EvaluationDomain::<Fr>::new(5, k);
+        let coeff = domain.lagrange_to_coeff(domain.lagrange_from_vec(random.clone()));
+        let m = median3(|| {
+            std::hint::black_box(best_multiexp(&random, bases));
+        });
+        let s = median3(|| {
+            std::hint::black_box(best_multiexp(&small, bases));
+        });
+        let i = median3(|| {
+            std::hint::black_box(
+                domain.lagrange_to_coeff(domain.lagrange_from_vec(random.clone())),
+            );
+        });
+        let e = median3(|| {
+            std::hint::black_box(domain.coeff_to_extended(&coeff));
+        });
+        println!(
+            "| {k} | {} | {} | {} | {} |",
+            cell(m.0, m.1),
+            cell(s.0, s.1),
+            cell(i.0, i.1),
+            cell(e.0, e.1)
+        );
+    }
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut layout, mut folded, mut batch, mut packing) = (false, false, 1, true);
+    let mut floors: Vec<u32> = Vec::new();
     let mut shapes: Vec<String> = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -153,8 +216,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--folded" => folded = true,
             "--no-pack" => packing = false,
             "--batch" => batch = args.next().ok_or("--batch needs N")?.parse()?,
+            "--floor" => floors.push(args.next().ok_or("--floor needs k")?.parse()?),
+            _ if !floors.is_empty() && arg.parse::<u32>().is_ok() => floors.push(arg.parse()?),
             _ => shapes.push(arg),
         }
+    }
+    if !floors.is_empty() {
+        return print_floors(&floors);
     }
     if layout {
         return print_layouts(&shapes, batch, folded, packing);
