@@ -355,7 +355,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
                 &params,
                 &pk,
-                &[circuit.clone()],
+                std::slice::from_ref(&circuit),
                 &[&[instance.as_slice()]],
                 OsRng,
                 &mut transcript,
