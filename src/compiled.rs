@@ -280,6 +280,7 @@ impl CompiledModel {
             rows_used: self.layout.rows(),
             dot_rows: self.layout.dot_len(),
             range_rows: self.layout.range_len,
+            range_lanes: self.layout.range_lanes(),
             hash_rows: self
                 .layout
                 .hashes
@@ -287,10 +288,13 @@ impl CompiledModel {
                 .map(|plan| zkmlp_circuits::chips::poseidon::hash_rows(plan.message_cells().len()))
                 .sum(),
             table_rows: self.layout.table_rows(),
-            advice_columns: self.layout.num_lanes(),
+            advice_columns: self.layout.num_lanes() + self.layout.range_lanes() - 1,
             dot_width: self.layout.dot_width,
-            // one range lookup, or none when one-bit limbs are checked by a gate
-            lookups: usize::from(self.layout.limb_bits != BIT_LIMBS),
+            // one range lookup per range column, or none when one-bit limbs are checked by a gate
+            lookups: match self.layout.limb_bits {
+                BIT_LIMBS => 0,
+                _ => self.layout.range_lanes(),
+            },
             parameters: self.layout.model.parameter_count(),
         }
     }
@@ -314,8 +318,12 @@ pub struct CircuitStats {
     pub rows_used: usize,
     /// Rows of the dot-product lane.
     pub dot_rows: usize,
-    /// Rows of the range lane.
+    /// Rows of the range lane (all its columns together, with the rows a split range lane
+    /// leaves unused at column ends).
     pub range_rows: usize,
+    /// Columns the range lane is split into (`1` unless the planner split it: see
+    /// `zkmlp_circuits::layout::lanes`).
+    pub range_lanes: usize,
     /// Rows of Poseidon blocks (zero unless a part is hashed).
     pub hash_rows: usize,
     /// Rows of the lookup table.

@@ -48,6 +48,8 @@ pub struct CircuitParams {
     pub limb_bits: u32,
     /// Whether some layer is checked by Freivalds (a second phase and a challenge).
     pub freivalds: bool,
+    /// Range columns (see [`crate::layout::lanes`]): `1`, or more with a split range lane.
+    pub range_lanes: usize,
 }
 
 impl Default for CircuitParams {
@@ -60,6 +62,7 @@ impl Default for CircuitParams {
             bias_bits: 0,
             limb_bits: crate::chips::LIMB_BITS,
             freivalds: false,
+            range_lanes: 1,
         }
     }
 }
@@ -75,6 +78,7 @@ impl CircuitParams {
             bias_bits: layout.bias_bits,
             limb_bits: layout.limb_bits,
             freivalds: !layout.freivalds.is_empty(),
+            range_lanes: layout.range_lanes(),
         }
     }
 }
@@ -119,6 +123,12 @@ pub struct MlpConfig {
     pub horner: Option<HornerConfig>,
     /// Freivalds gates, when a layer is checked by Freivalds.
     pub freivalds: Option<FreivaldsConfig>,
+    /// The extra range columns of a split range lane (see [`crate::layout::lanes`]), each
+    /// with its own range lookup (on the shared table) and ReLU gate; empty otherwise.
+    pub more_range: Vec<(RangeConfig, ReluConfig)>,
+    /// Rows of each range column when split (`0`: one column); set from the layout when
+    /// synthesizing, since `configure` sees only [`CircuitParams`].
+    pub lane_rows: usize,
 }
 
 impl MlpConfig {
@@ -169,6 +179,16 @@ impl MlpConfig {
         let freivalds = params
             .freivalds
             .then(|| FreivaldsChip::configure(meta, inputs[0]));
+        // last, so that a one-column circuit keeps its column order
+        let more_range = (1..params.range_lanes)
+            .map(|_| {
+                let z = meta.advice_column();
+                meta.enable_equality(z);
+                let lookup = range.lookup().expect("split range lanes are lookup-checked");
+                let lane = RangeChip::configure_sharing(meta, z, lookup);
+                (lane, ReluChip::configure(meta, z, &schedule))
+            })
+            .collect();
         Self {
             advice,
             instance,
@@ -180,13 +200,29 @@ impl MlpConfig {
             poseidon,
             horner,
             freivalds,
+            more_range,
+            lane_rows: 0,
         }
     }
 
+    /// The range column `lane` (`0` is `z`) of a split range lane.
+    fn range_column(&self, lane: usize) -> Column<Advice> {
+        match lane {
+            0 => self.advice[Lane::Z.index()],
+            _ => self.more_range[lane - 1].0.z,
+        }
+    }
+
+    /// The circuit cell of a layout cell: a range-lane row is mapped to its range column and
+    /// row (see [`crate::layout::lanes`]).
     fn cell(&self, cell: CellRef) -> Cell {
+        let (column, row_offset) = match (cell.lane, self.lane_rows) {
+            (Lane::Z, rows) if rows > 0 => (self.range_column(cell.row / rows), cell.row % rows),
+            (lane, _) => (self.advice[lane.index()], cell.row),
+        };
         Cell {
-            row_offset: cell.row,
-            column: Column::<Any>::from(self.advice[cell.lane.index()]),
+            row_offset,
+            column: Column::<Any>::from(column),
         }
     }
 }
@@ -247,9 +283,19 @@ impl Circuit<Fr> for MlpCircuit {
 
     fn synthesize(&self, config: MlpConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
         let layout = &self.layout;
+        let config = MlpConfig {
+            lane_rows: layout.lane_rows,
+            ..config
+        };
         let range = RangeChip::construct(config.range.clone());
         let dot = DotChip::construct(config.dot.clone());
         let relu = ReluChip::construct(config.relu);
+        // the chips of each range column (one unless the range lane is split)
+        let (mut ranges, mut relus) = (vec![range.clone()], vec![relu.clone()]);
+        for (lane_range, lane_relu) in &config.more_range {
+            ranges.push(RangeChip::construct(lane_range.clone()));
+            relus.push(ReluChip::construct(*lane_relu));
+        }
         range.load_table_with(
             &mut layouter,
             &squash::table_entries(&layout.squash_tables, layout.model.params.scale_bits),
@@ -267,10 +313,12 @@ impl Circuit<Fr> for MlpCircuit {
                     }
                 }
                 for &(start, kind) in &layout.blocks {
-                    range.assign_block_fixed(&mut region, start, layout.block_schedule(kind));
+                    let (lane, row) = layout.range_cell(start);
+                    ranges[lane].assign_block_fixed(&mut region, row, layout.block_schedule(kind));
                 }
                 for &row in &layout.relu_rows {
-                    relu.enable(&mut region, row);
+                    let (lane, row) = layout.range_cell(row);
+                    relus[lane].enable(&mut region, row);
                 }
                 PublicChip::construct(config.public).enable(&mut region, layout.public_len());
                 for placement in &layout.squash {
@@ -278,14 +326,27 @@ impl Circuit<Fr> for MlpCircuit {
                     placement.assign_lookup_fixed(&config.range, &mut region, scale_bits);
                 }
 
+                // with a split range lane, the other lanes end at their own last row (the
+                // witness columns are as long as the range lane's rows, zero below)
+                let side_len = match layout.lane_rows {
+                    0 => layout.advice_len(),
+                    _ => layout.side_len.max(layout.range_column_len()),
+                };
                 for lane in layout.lanes() {
-                    let column = config.advice[lane.index()];
-                    for row in 0..layout.advice_len() {
+                    let rows = if lane == Lane::Z {
+                        layout.advice_len()
+                    } else {
+                        side_len
+                    };
+                    for row in 0..rows {
                         let value = match &self.witness {
                             Some(w) => Value::known(w.get(CellRef { lane, row })),
                             None => Value::unknown(),
                         };
-                        region.assign_advice(column, row, value);
+                        let cell = config.cell(CellRef { lane, row });
+                        let column = Column::<Advice>::try_from(cell.column)
+                            .expect("layout cells are advice cells");
+                        region.assign_advice(column, cell.row_offset, value);
                     }
                 }
 

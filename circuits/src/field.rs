@@ -1,11 +1,18 @@
 //! Conversions between signed integers and BN254 scalars.
 
-use ff::PrimeField;
+use ff::{Field, PrimeField};
 use halo2_proofs::halo2curves::bn256::Fr;
 
 /// Maps a signed integer to the field: `v >= 0 -> v`, `v < 0 -> p - |v|`.
 pub fn i128_to_field(value: i128) -> Fr {
-    let magnitude = Fr::from_u128(value.unsigned_abs());
+    // two u64 conversions: `PrimeField::from_u128`'s default doubles bit by bit
+    let m = value.unsigned_abs();
+    let (low, high) = (Fr::from(m as u64), (m >> 64) as u64);
+    let magnitude = match high {
+        0 => low,
+        // 2^64 = (2^64 - 1) + 1
+        _ => low + Fr::from(high) * (Fr::from(u64::MAX) + Fr::ONE),
+    };
     if value < 0 {
         -magnitude
     } else {

@@ -50,9 +50,10 @@
 mod activations;
 mod freivalds;
 mod hashes;
+pub mod lanes;
 mod planner;
 mod queries;
-pub use planner::{PlanObjective, BIT_LIMBS_EXTRA_K, BIT_LIMBS_MAX_K};
+pub use planner::{PlanObjective, BIT_LIMBS_EXTRA_K, BIT_LIMBS_MAX_K, PROOF_FIXED_COLUMNS};
 mod strand;
 
 pub use freivalds::{FreivaldsItem, FreivaldsLayer, FreivaldsMode};
@@ -345,6 +346,10 @@ pub struct MlpLayout {
     /// every layer of `neurons` list item 0's entries, then item 1's, and so on. Witnessed
     /// weights are laid out once and shared by every item.
     pub batch_size: usize,
+    /// With the range lane split into several columns (see [`lanes`]), the rows of each:
+    /// range-lane row `v` lives in column `v / lane_rows`, row `v % lane_rows`. `0` when the
+    /// range lane is one column.
+    pub lane_rows: usize,
 }
 
 impl MlpLayout {
@@ -458,6 +463,19 @@ impl MlpLayout {
         packed: bool,
         freivalds: FreivaldsMode,
     ) -> Result<Self, SpecError> {
+        let options = (limb_bits, packed, freivalds);
+        Self::plan_inner(model, dot_width, batch_size, visibility, options, 0)
+    }
+
+    /// [`MlpLayout::plan_options`] with `lane_rows` set (see [`lanes`]; `0`: one range column).
+    fn plan_inner(
+        model: QuantizedMlp,
+        dot_width: usize,
+        batch_size: usize,
+        visibility: VisibilitySettings,
+        (limb_bits, packed, freivalds): (u32, bool, FreivaldsMode),
+        lane_rows: usize,
+    ) -> Result<Self, SpecError> {
         model.validate()?;
         if !(1..=MAX_LIMB_BITS).contains(&limb_bits) {
             return Err(SpecError::InvalidLimbBits(limb_bits));
@@ -551,6 +569,7 @@ impl MlpLayout {
             fold: None,
             freivalds: Vec::new(),
             batch_size,
+            lane_rows,
             model,
         };
         layout.range_len = layout.public_len();
@@ -639,14 +658,19 @@ impl MlpLayout {
         let mut placements = Vec::with_capacity(self.batch_size * layer.output_size());
         let item_inputs = layer.input_size();
         let strands = self.strands[layer_index];
+        let neurons: Vec<usize> = (0..layer.output_size()).collect();
+        let groups: Vec<&[usize]> = match strands.is_packed() {
+            true => neurons.chunks(strands.slots).collect(),
+            false => Vec::new(),
+        };
+        let packed: Vec<_> = (groups.iter())
+            .map(|group| Self::group_terms(&layer, strands, group))
+            .collect();
         for item in 0..self.batch_size {
             let sources = &sources[item * item_inputs..(item + 1) * item_inputs];
             if strands.is_packed() {
-                for group in (0..layer.output_size())
-                    .collect::<Vec<_>>()
-                    .chunks(strands.slots)
-                {
-                    self.plan_group(&layer, strands, group, sources, &mut placements);
+                for (&group, terms) in groups.iter().zip(&packed) {
+                    self.plan_group(&layer, (group, terms), sources, &mut placements);
                 }
                 continue;
             }
@@ -699,6 +723,10 @@ impl MlpLayout {
         dot_start: usize,
         dot_rows: usize,
     ) -> NeuronPlacement {
+        if activation == Activation::Relu {
+            // the block and its ReLU row share one range column
+            self.reserve(self.schedule.rescale.len() + 1);
+        }
         let block_start = self.push_block(BlockKind::Rescale);
         let (mut leaky, mut squash) = (None, None);
         let output_row = match activation {
@@ -763,6 +791,7 @@ impl MlpLayout {
     }
 
     fn push_block(&mut self, kind: BlockKind) -> usize {
+        self.reserve(self.block_schedule(kind).len());
         let start = self.range_len;
         self.blocks.push((start, kind));
         self.range_len += self.block_schedule(kind).len();

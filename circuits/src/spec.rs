@@ -277,6 +277,14 @@ pub enum SpecError {
     InvalidLimbBits(u32),
     /// A batch of zero inferences.
     EmptyBatch,
+    /// A range lane split into several columns (see `layout::lanes`) that this circuit
+    /// cannot take.
+    InvalidRangeSplit {
+        /// Rows asked for each range column.
+        lane_rows: usize,
+        /// Why.
+        reason: &'static str,
+    },
     /// A layer's activation cannot be proven under these settings (a leaky ReLU's slope is a
     /// fixed multiplication, so it needs the weights fixed in the verifying key).
     UnsupportedActivation {
@@ -333,6 +341,10 @@ impl fmt::Display for SpecError {
             Self::UnboundFold { part } => write!(
                 f,
                 "folded outputs cannot have private {part}: the prover could choose them after the binding, so the fold would not bind the outputs"
+            ),
+            Self::InvalidRangeSplit { lane_rows, reason } => write!(
+                f,
+                "the range lane cannot be split into columns of {lane_rows} rows: {reason}"
             ),
             Self::InvalidLimbBits(bits) => write!(
                 f,

@@ -296,24 +296,34 @@ impl KeyFile {
 /// Bit 7 of header byte 15: some layer is checked by Freivalds (`chips::freivalds`).
 const FREIVALDS_BIT: u8 = 0x80;
 
+/// Bits 4 to 6 of header byte 15: range columns minus one (`zkmlp_circuits::layout::lanes`).
+const RANGE_LANES_BITS: u8 = 0x70;
+
 /// Byte 15 of the header: `0` for the default 8-bit limbs, so that files written before wide
 /// limbs keep their meaning, otherwise the width (`1`: one-bit limbs checked by a gate, no
-/// lookup); plus [`FREIVALDS_BIT`].
+/// lookup; at most 12, bits 0 to 3); plus the range columns minus one in bits 4 to 6 (`0` for
+/// one column, as every file before split range lanes), plus [`FREIVALDS_BIT`].
 fn limb_byte(circuit: &CircuitParams) -> u8 {
     let width = if circuit.limb_bits == zkmlp_circuits::chips::LIMB_BITS {
         0
     } else {
         u8::try_from(circuit.limb_bits).expect("limb widths are at most 12")
     };
-    width | if circuit.freivalds { FREIVALDS_BIT } else { 0 }
+    let lanes = u8::try_from(circuit.range_lanes - 1).expect("at most MAX_RANGE_LANES columns");
+    width | (lanes << 4) | if circuit.freivalds { FREIVALDS_BIT } else { 0 }
 }
 
 /// The limb width a header byte 15 stands for (see [`limb_byte`]).
 fn limb_bits_of(byte: u8) -> u32 {
-    match byte & !FREIVALDS_BIT {
+    match byte & !(FREIVALDS_BIT | RANGE_LANES_BITS) {
         0 => zkmlp_circuits::chips::LIMB_BITS,
         width => u32::from(width),
     }
+}
+
+/// The range columns a header byte 15 stands for (see [`limb_byte`]).
+fn range_lanes_of(byte: u8) -> usize {
+    usize::from((byte & RANGE_LANES_BITS) >> 4) + 1
 }
 
 fn encode(kind: KeyKind, vk: &VerifyingKey, compiled: &CompiledFile, key: &[u8]) -> Vec<u8> {
@@ -503,6 +513,7 @@ fn envelope(bytes: &[u8], expected: Option<KeyKind>) -> Result<Envelope<'_>, Art
             bias_bits: u32_at(bytes, 108),
             limb_bits: limb_bits_of(bytes[15]),
             freivalds: bytes[15] & FREIVALDS_BIT != 0,
+            range_lanes: range_lanes_of(bytes[15]),
         },
         input_size: u32_at(bytes, 96) as usize,
         output_size: u32_at(bytes, 100) as usize,

@@ -176,6 +176,43 @@ impl RangeChip {
             table_value: meta.lookup_table_column(),
             widths,
         };
+        Self::limb_lookup(meta, z, &lookup, offset);
+        RangeConfig {
+            z,
+            offset,
+            check: LimbCheck::Lookup(lookup),
+        }
+    }
+
+    /// Creates the fixed columns and the lookup `"limb in range"` of one more range column
+    /// `z`, against the table of `shared` (a split range lane, see `layout::lanes`): the
+    /// same lookup as [`RangeChip::configure`] makes, with its own tag, factor and offset.
+    pub fn configure_sharing(
+        meta: &mut ConstraintSystem<Fr>,
+        z: Column<Advice>,
+        shared: &LimbLookup,
+    ) -> RangeConfig {
+        let (tag, factor, offset) = (meta.fixed_column(), meta.fixed_column(), meta.fixed_column());
+        let lookup = LimbLookup {
+            tag,
+            factor,
+            ..shared.clone()
+        };
+        Self::limb_lookup(meta, z, &lookup, offset);
+        RangeConfig {
+            z,
+            offset,
+            check: LimbCheck::Lookup(lookup),
+        }
+    }
+
+    /// The lookup `"limb in range"` over `z` with `lookup`'s columns and `offset`.
+    fn limb_lookup(
+        meta: &mut ConstraintSystem<Fr>,
+        z: Column<Advice>,
+        lookup: &LimbLookup,
+        offset: Column<Fixed>,
+    ) {
         meta.lookup("limb in range", |meta| {
             let z_cur = meta.query_advice(z, Rotation::cur());
             let z_next = meta.query_advice(z, Rotation::next());
@@ -186,11 +223,6 @@ impl RangeChip {
             let scaled_limb = tag.clone() * z_cur + offset - factor * z_next;
             vec![(tag, lookup.table_tag), (scaled_limb, lookup.table_value)]
         });
-        RangeConfig {
-            z,
-            offset,
-            check: LimbCheck::Lookup(lookup),
-        }
     }
 
     /// Creates the two fixed columns and the gate `"limb is a bit"` over `z` (see the module

@@ -98,7 +98,10 @@ impl Strands {
 
     /// The field element `sum_p coeffs[p] 2^(pS)`.
     pub fn shifted(&self, coeffs: impl IntoIterator<Item = i128>) -> Fr {
-        let base = Fr::from(2).pow_vartime([u64::from(self.slot_bits)]);
+        let base = match self.slot_bits {
+            bits @ 0..=126 => i128_to_field(1i128 << bits),
+            bits => Fr::from(2).pow_vartime([u64::from(bits)]),
+        };
         let (mut total, mut power) = (Fr::ZERO, Fr::ONE);
         for c in coeffs {
             total += i128_to_field(c) * power;

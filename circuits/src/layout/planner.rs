@@ -11,7 +11,10 @@
 //!
 //! [`crate::chips::range::configure_bits`]: crate::chips::range::RangeChip::configure_bits
 
-use super::{FreivaldsMode, MlpLayout, MAX_FOLDED_LANES};
+use super::{
+    lanes::{split_supported, LANE_MARGIN},
+    FreivaldsMode, MlpLayout, MAX_FOLDED_LANES,
+};
 use crate::chips::{
     dot::MAX_DOT_WIDTH, range::BIT_LIMBS, strand::Strands, LIMB_BITS, WIDE_LIMB_BITS,
 };
@@ -35,6 +38,13 @@ pub const BIT_LIMBS_EXTRA_K: u32 = 2;
 /// The largest `k` at which a single inference's bit-limb plan is kept for its cheaper
 /// verifier although its prover pays more (`2^16` rows prove in a few seconds on two cores).
 pub const BIT_LIMBS_MAX_K: u32 = 16;
+
+/// Work every proof does whatever its columns, in committed columns at `2^k`: the quotient
+/// pieces, the random polynomial and the multi-opening. Fitted on `examples/shape_floor`
+/// (2026-12-02): with it, `(columns + 6) x 2^k` orders the measured shapes of one model as
+/// their prove times do (one column at k = 16 against seven at k = 13: predicted 1.88x,
+/// measured 1.88x; 32-256-256-1 at k = 12 against two range columns at k = 11: 1.21x and 1.21x).
+pub const PROOF_FIXED_COLUMNS: usize = 6;
 
 /// The lookup-checked limb widths the planner tries.
 const LOOKUP_LIMBS: [u32; 2] = [LIMB_BITS, WIDE_LIMB_BITS];
@@ -114,12 +124,18 @@ impl MlpLayout {
         let off = FreivaldsMode::Off;
         if freivalds == FreivaldsMode::On {
             let limbs = &LOOKUP_LIMBS;
-            return Ok(Self::cheapest(&model, batch_size, visibility, false, freivalds, limbs)?.1);
+            let plan = Self::cheapest(&model, batch_size, visibility, false, freivalds, limbs);
+            return Ok(plan?.1);
         }
+        // a split range lane (see super::lanes) adds commitments: for the prover only
+        let split = objective == PlanObjective::Prover;
+        let lookup = |packed, mode| {
+            Self::cheapest(&model, batch_size, visibility, packed, mode, &LOOKUP_LIMBS)
+        };
         let packing = allow_packing
             && !visibility.weights_are_witnessed()
             && (model.layers.iter()).any(|l| Strands::widest(l, model.params).is_packed());
-        let mut best = Self::cheapest(&model, batch_size, visibility, false, off, &LOOKUP_LIMBS)?;
+        let mut best = lookup(false, off)?;
         // Packed, then Freivalds-checked (other layers unpacked, then packed): each kept only
         // if strictly cheaper than everything before it.
         let mut candidates = vec![(true, off)];
@@ -130,10 +146,18 @@ impl MlpLayout {
             if packed && !packing {
                 continue;
             }
-            let plan = Self::cheapest(&model, batch_size, visibility, packed, mode, &LOOKUP_LIMBS)?;
+            let plan = lookup(packed, mode)?;
             if plan.0 < best.0 && (mode == off || !plan.1.freivalds.is_empty()) {
                 best = plan;
             }
+        }
+        // the best one-column plan, then splits of its range lane (packed as it is)
+        // (only a range lane longer than the dot lane gains from a split)
+        if split && best.1.freivalds.is_empty() && best.1.range_len > best.1.side_len {
+            let packed = best.1.strands.iter().any(|s| s.is_packed());
+            let to_beat = best.1.proof_cost();
+            let split = Self::cheapest_split(&model, batch_size, visibility, packed, to_beat)?;
+            best = split.unwrap_or(best);
         }
         let squash = (model.layers.iter()).any(|l| matches!(l.activation, Activation::Squash(_)));
         if objective == PlanObjective::Verifier && !squash {
@@ -159,6 +183,64 @@ impl MlpLayout {
             }
         }
         Ok(best.1)
+    }
+
+    /// The cheapest plan with a split range lane (see [`super::lanes`]) over every dot width
+    /// and lookup limb width, at each `k` up to three below the one-column plan's, if its
+    /// [`MlpLayout::proof_cost`] is strictly less than `to_beat`; `None` if the model cannot be
+    /// split or no split pays. The plan is returned with its proof cost (the caller compares
+    /// it with other plans' proof costs only through `to_beat`).
+    fn cheapest_split(
+        model: &QuantizedMlp,
+        batch_size: usize,
+        visibility: VisibilitySettings,
+        packed: bool,
+        to_beat: usize,
+    ) -> Result<Option<(usize, Self)>, SpecError> {
+        let mut best: Option<(usize, Self)> = None;
+        for limb_bits in LOOKUP_LIMBS {
+            if split_supported(model, visibility, limb_bits).is_err() {
+                return Ok(None);
+            }
+            for width in 1..=MAX_DOT_WIDTH {
+                let options = (limb_bits, packed, FreivaldsMode::Off);
+                let one = Self::plan_inner(model.clone(), width, batch_size, visibility, options, 0)?;
+                // only a range lane longer than every other lane gains from a split
+                if one.range_len <= one.side_len.max(one.table_rows()) {
+                    continue;
+                }
+                let k0 = crate::min_k(&one);
+                for k in (k0.saturating_sub(3)..k0).rev() {
+                    let lane_rows = (1usize << k).saturating_sub(LANE_MARGIN);
+                    let fits = one.side_len < lane_rows
+                        && one.table_rows() < lane_rows
+                        && one.public_len() < lane_rows;
+                    if !fits {
+                        break;
+                    }
+                    let options = (limb_bits, packed);
+                    let Ok(split) = Self::plan_split(
+                        model.clone(),
+                        width,
+                        batch_size,
+                        visibility,
+                        options,
+                        lane_rows,
+                    ) else {
+                        break;
+                    };
+                    if split.range_lanes() < 2 || crate::min_k(&split) != k {
+                        continue;
+                    }
+                    let cost = split.proof_cost();
+                    let cheapest = best.as_ref().map_or(to_beat, |(c, _)| *c);
+                    if cost < cheapest {
+                        best = Some((cost, split));
+                    }
+                }
+            }
+        }
+        Ok(best)
     }
 
     /// The plan of least cost over every dot width and each of `limbs`, packed or not, with

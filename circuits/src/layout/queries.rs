@@ -40,9 +40,14 @@ impl MlpLayout {
     }
 
     /// [`MlpLayout::prover_columns`] with this layout's constraint system already configured.
+    ///
+    /// Each extra range column of a split range lane (see [`super::lanes`]) also brings four
+    /// fixed columns, counted as two: `examples/shape_floor` measures a fixed column at about
+    /// half an advice column's cost to the prover.
     fn prover_columns_in(&self, cs: &ConstraintSystem<Fr>) -> usize {
-        let advice = self.num_lanes() + self.freivalds_columns();
-        advice + 3 * cs.lookups().len() + advice.div_ceil(cs.degree() - 2)
+        let extra = self.range_lanes() - 1;
+        let advice = self.num_lanes() + self.freivalds_columns() + extra;
+        advice + 3 * cs.lookups().len() + advice.div_ceil(cs.degree() - 2) + 2 * extra
     }
 
     /// The planner's cost: [`MlpLayout::prover_columns`] x `2^k` at [`crate::min_k`], from one
@@ -50,6 +55,14 @@ impl MlpLayout {
     pub(super) fn prover_cost(&self) -> usize {
         let cs = crate::constraint_system(self);
         self.prover_columns_in(&cs) << crate::min_k_in(self, &cs)
+    }
+
+    /// The cost the planner weighs a split range lane by (see [`super::lanes`]):
+    /// ([`MlpLayout::prover_columns`] + [`super::PROOF_FIXED_COLUMNS`]) x `2^k`, which also
+    /// counts the work every proof does at `2^k` whatever its columns.
+    pub fn proof_cost(&self) -> usize {
+        let cs = crate::constraint_system(self);
+        (self.prover_columns_in(&cs) + super::PROOF_FIXED_COLUMNS) << crate::min_k_in(self, &cs)
     }
 
     /// Rows used by the dot lane (dot-product chains only).
@@ -77,7 +90,9 @@ impl MlpLayout {
 
     /// Rows the circuit needs before blinding: the longest lane or the table.
     pub fn rows(&self) -> usize {
-        self.side_len.max(self.range_len + 1).max(self.table_rows())
+        self.side_len
+            .max(self.range_column_len() + 1)
+            .max(self.table_rows())
     }
 
     /// Cells holding the input features, every item's in order.

@@ -12,28 +12,41 @@ use crate::chips::{
 use crate::spec::QuantizedLayer;
 
 impl MlpLayout {
-    /// One packed chain for the neurons `group` of `layer` (see [`crate::chips::strand`]):
-    /// the inputs with packed weights, then the unpacking terms `-2^(pS) z0_p` for
-    /// `p = 1..P-1`, then each neuron's rescale block and activation.
-    pub(super) fn plan_group(
-        &mut self,
+    /// The packed weights of the neurons `group` of `layer` (one per input, then the unpacking
+    /// weights `-2^(pS)` for `p = 1..P-1`) and their packed bias: the same for every item of a
+    /// batch, so computed once per group.
+    pub(super) fn group_terms(
         layer: &QuantizedLayer,
         strands: Strands,
         group: &[usize],
+    ) -> (Vec<Fr>, Fr) {
+        let mut weights: Vec<Fr> = (0..layer.input_size())
+            .map(|i| strands.shifted(group.iter().map(|&j| i128::from(layer.weights[j][i]))))
+            .collect();
+        weights.extend((1..group.len()).map(|p| strands.unpack_weight(p)));
+        let bias = strands.shifted(group.iter().map(|&j| i128::from(layer.biases[j])));
+        (weights, bias)
+    }
+
+    /// One packed chain for the neurons `group` of `layer` (see [`crate::chips::strand`]),
+    /// whose [`MlpLayout::group_terms`] are `packed`: the inputs with packed weights, then the
+    /// unpacking terms `-2^(pS) z0_p` for `p = 1..P-1`, then each neuron's rescale block and
+    /// activation.
+    pub(super) fn plan_group(
+        &mut self,
+        layer: &QuantizedLayer,
+        (group, packed): (&[usize], &(Vec<Fr>, Fr)),
         sources: &[usize],
         placements: &mut Vec<NeuronPlacement>,
     ) {
         let width = self.dot_width;
         let inputs = layer.input_size();
         // (packed weight, source row); the unpacking terms' sources are set below.
-        let mut terms: Vec<(Fr, Option<usize>)> = (0..inputs)
-            .map(|i| {
-                let weights = group.iter().map(|&j| i128::from(layer.weights[j][i]));
-                (strands.shifted(weights), Some(sources[i]))
-            })
+        let (weights, bias) = packed;
+        let bias = *bias;
+        let terms: Vec<(Fr, Option<usize>)> = (weights.iter().enumerate())
+            .map(|(i, &w)| (w, (i < inputs).then(|| sources[i])))
             .collect();
-        terms.extend((1..group.len()).map(|p| (strands.unpack_weight(p), None)));
-        let bias = strands.shifted(group.iter().map(|&j| i128::from(layer.biases[j])));
         let dot_start = self.dot_rows.len();
         for (chunk_index, chunk) in terms.chunks(width).enumerate() {
             let mut weights = vec![Fr::ZERO; width];
