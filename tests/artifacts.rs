@@ -377,7 +377,7 @@ fn a_compiled_file_whose_model_was_edited_is_corrupted() {
 }
 
 #[test]
-fn a_key_file_keeps_the_range_limb_width() {
+fn a_key_file_keeps_the_range_limb_width_and_columns() {
     let model = quantize(&Mlp::from_json(MODEL).unwrap(), MlpParams::default()).unwrap();
     // One inference: 8-bit limbs, header byte 15 stays 0 as in every earlier key file.
     let narrow = CompiledFile::new(compiled());
@@ -408,15 +408,25 @@ fn a_key_file_keeps_the_range_limb_width() {
     let (meta, vk) = KeyFile::decode_verifying_key(&vk_bytes).unwrap();
     assert_eq!(meta.circuit.limb_bits, 1);
     vk.verify(&pk.prove(&[0.5, -1.25, 3.0]).unwrap()).unwrap();
-    // 256 inferences: the range lane is the longest, and 12-bit limbs halve the circuit.
+    // 256 inferences: the range lane is the longest, so the planner splits it over several
+    // columns (`layout::lanes`); byte 15 holds the columns minus one in bits 4 to 6, beside
+    // the limb width (0 for 8 bits).
     let wide = CompiledFile::new(CompiledModel::new_batch(model, 256).unwrap());
-    assert_eq!(wide.compiled.layout().limb_bits, 12);
+    let layout = wide.compiled.layout();
+    let lanes = layout.range_lanes();
+    assert!(lanes > 1, "the batch's range lane is split");
+    let width = match layout.limb_bits {
+        8 => 0,
+        bits => bits as u8,
+    };
     let srs = Srs::unsafe_setup_for_testing(wide.compiled.k(), 5);
     let pk = ProvingKey::generate(&srs, &wide.compiled).unwrap();
     let vk_bytes = KeyFile::encode_verifying_key(pk.verifying_key(), &wide);
-    assert_eq!(vk_bytes[15], 12);
+    assert_eq!(vk_bytes[15], width | ((lanes as u8 - 1) << 4));
     let (meta, vk) = KeyFile::decode_verifying_key(&vk_bytes).unwrap();
-    assert_eq!(meta.circuit.limb_bits, 12);
+    assert_eq!(meta.circuit.limb_bits, layout.limb_bits);
+    assert_eq!(meta.circuit.range_lanes, lanes);
+    assert_eq!(meta.circuit, zkmlp_circuits::CircuitParams::of(layout));
     let (_, pk2) = KeyFile::decode_proving_key(&KeyFile::encode_proving_key(&pk), &wide).unwrap();
     let items = vec![vec![0.5, -1.25, 3.0]; 256];
     let proof = pk2.prove_items(&items, [7; 32]).unwrap();

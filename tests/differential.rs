@@ -25,6 +25,10 @@
 //! by a gate (`RangeChip::configure_bits`, no lookup), with its share of the mock-prover
 //! sample.
 //!
+//! Every model with only ReLU and identity activations also runs on a plan whose range lane
+//! is split over columns of a few dozen rows (`zkmlp_circuits::layout::lanes`), with its
+//! share of the mock-prover sample.
+//!
 //! Batches with every layer Freivalds-checked (`zkmlp_circuits::chips::freivalds`) meet the
 //! reference item by item too (`freivalds_batches_agree_with_the_reference_item_by_item`).
 //!
@@ -42,7 +46,7 @@ use zkmlp::{
     CompiledModel, Error, MlpParams, QuantizedActivation, QuantizedMlp,
 };
 use zkmlp_circuits::{
-    chips::{range::BIT_LIMBS, LIMB_BITS},
+    chips::{range::BIT_LIMBS, LIMB_BITS, WIDE_LIMB_BITS},
     min_k,
     spec::{Squash, SquashSpec},
     MlpCircuit, MlpLayout, MlpWitness, QuantizedLayer, VisibilitySettings, WitnessError,
@@ -67,6 +71,8 @@ struct Tally {
     packed: usize,
     /// Cases run on a layout with one-bit range limbs checked by a gate (`chips::range`).
     bits: usize,
+    /// Cases run on a layout whose range lane is split over columns (`layout::lanes`).
+    split: usize,
 }
 
 impl std::ops::Add for Tally {
@@ -80,6 +86,7 @@ impl std::ops::Add for Tally {
             mismatches: self.mismatches + o.mismatches,
             packed: self.packed + o.packed,
             bits: self.bits + o.bits,
+            split: self.split + o.split,
         }
     }
 }
@@ -181,6 +188,7 @@ fn compare(layout: &MlpLayout, input: &[i64]) -> (Tally, Option<MlpWitness>) {
         cases: 1,
         packed: usize::from(layout.strands.iter().any(|s| s.is_packed())),
         bits: usize::from(layout.limb_bits == BIT_LIMBS),
+        split: usize::from(layout.range_lanes() > 1),
         ..Tally::default()
     };
     let mut accepted = None;
@@ -277,6 +285,18 @@ fn layouts(model: &QuantizedMlp, rng: &mut ChaCha8Rng) -> Vec<Arc<MlpLayout>> {
     if let Ok(bits) = MlpLayout::plan_with_limbs(model.clone(), width, 1, default, BIT_LIMBS) {
         layouts.push(Arc::new(bits));
     }
+    // The range lane split over columns of a random number of rows (`layout::lanes`; ReLU and
+    // identity only), at another random width and limb width, packed where a layer packs.
+    let width = rng.gen_range(1..=6);
+    let options = (
+        if rng.gen() { LIMB_BITS } else { WIDE_LIMB_BITS },
+        rng.gen(),
+    );
+    let lane_rows = rng.gen_range(24..=64);
+    let split = MlpLayout::plan_split(model.clone(), width, 1, default, options, lane_rows);
+    if let Some(split) = split.ok().filter(|s| s.range_lanes() > 1) {
+        layouts.push(Arc::new(split));
+    }
     layouts
 }
 
@@ -356,11 +376,12 @@ fn reference_and_witness_agree_on_random_and_boundary_inputs() {
         accepted.extend(kept);
     }
     println!(
-        "differential: {} models, {} cases ({} on packed layouts, {} with one-bit limbs): {} both accepted (same outputs), {} both refused an input, {} both refused an activation, {} mismatches ({:.1} s)",
+        "differential: {} models, {} cases ({} on packed layouts, {} with one-bit limbs, {} with a split range lane): {} both accepted (same outputs), {} both refused an input, {} both refused an activation, {} mismatches ({:.1} s)",
         model_count(),
         total.cases,
         total.packed,
         total.bits,
+        total.split,
         total.both_ok,
         total.input_overflow,
         total.activation_overflow,
@@ -378,6 +399,7 @@ fn reference_and_witness_agree_on_random_and_boundary_inputs() {
         assert!(total.activation_overflow > 1_000, "{total:?}");
         assert!(total.packed > 20_000, "{total:?}");
         assert!(total.bits > 20_000, "{total:?}");
+        assert!(total.split > 20_000, "{total:?}");
     }
 
     // A sample of the accepted witnesses through the mock prover, against their own
@@ -409,15 +431,18 @@ fn reference_and_witness_agree_on_random_and_boundary_inputs() {
     let bits = (sample.iter())
         .filter(|(layout, _)| layout.limb_bits == BIT_LIMBS)
         .count();
+    let split = (sample.iter())
+        .filter(|(layout, _)| layout.range_lanes() > 1)
+        .count();
     println!(
-        "differential: {} accepted cases through the mock prover ({leaky} with leaky ReLU, {squash} with sigmoid/tanh, {bits} with one-bit limbs), {failed} rejected ({:.2} s)",
+        "differential: {} accepted cases through the mock prover ({leaky} with leaky ReLU, {squash} with sigmoid/tanh, {bits} with one-bit limbs, {split} with a split range lane), {failed} rejected ({:.2} s)",
         sample.len(),
         start.elapsed().as_secs_f64()
     );
     if model_count() >= 240 {
         assert!(
-            leaky >= 20 && squash >= 20 && bits >= 20,
-            "{leaky} leaky, {squash} squash, {bits} one-bit limbs"
+            leaky >= 20 && squash >= 20 && bits >= 20 && split >= 20,
+            "{leaky} leaky, {squash} squash, {bits} one-bit limbs, {split} split"
         );
     }
     assert_eq!(failed, 0);

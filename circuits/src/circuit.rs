@@ -184,7 +184,9 @@ impl MlpConfig {
             .map(|_| {
                 let z = meta.advice_column();
                 meta.enable_equality(z);
-                let lookup = range.lookup().expect("split range lanes are lookup-checked");
+                let lookup = range
+                    .lookup()
+                    .expect("split range lanes are lookup-checked");
                 let lane = RangeChip::configure_sharing(meta, z, lookup);
                 (lane, ReluChip::configure(meta, z, &schedule))
             })

@@ -441,6 +441,64 @@ fn every_mutant_of_a_packed_model_is_rejected() {
     assert_eq!(total.accepted, 0);
 }
 
+/// Circuits whose range lane is split over several columns (`layout::lanes`): every block
+/// in a column of its own, columns of a few dozen rows so that blocks, ReLU rows and copies
+/// sit in every column and at column ends.
+fn split_models() -> Vec<(&'static str, Arc<MlpLayout>, MlpWitness)> {
+    let plan = |model: QuantizedMlp, width: usize, packed: bool, lane_rows: usize, seed: u64| {
+        let mut input = random_input(&model, seed);
+        input.extend(random_input(&model, seed + 1));
+        let visibility = zkmlp_circuits::VisibilitySettings::default();
+        let options = (LIMB_BITS, packed);
+        let layout = MlpLayout::plan_split(model, width, 2, visibility, options, lane_rows)
+            .expect("a splittable model");
+        assert!(layout.range_lanes() >= 3);
+        let layout = Arc::new(layout);
+        let witness = MlpWitness::generate(&layout, &input, binding()).expect("honest witness");
+        assert_eq!(mock(&layout, witness.clone()), Ok(()), "the honest witness");
+        (layout, witness)
+    };
+    let (a, wa) = plan(
+        random_model(&[4, 6, 3, 2], MlpParams::default(), 23),
+        2,
+        false,
+        48,
+        23,
+    );
+    let (b, wb) = plan(
+        random_model(&[5, 7, 2], MlpParams::default(), 24),
+        2,
+        true,
+        40,
+        24,
+    );
+    vec![
+        (
+            "4-6-3-2, a batch of 2, range lane over 48-row columns (W = 2)",
+            a,
+            wa,
+        ),
+        (
+            "5-7-2 packed, a batch of 2, range lane over 40-row columns (W = 2)",
+            b,
+            wb,
+        ),
+    ]
+}
+
+#[test]
+fn every_mutant_of_a_split_range_lane_is_rejected() {
+    let mut total = Counts::default();
+    for (index, (name, layout, witness)) in split_models().into_iter().enumerate() {
+        total += run_harness(name, &layout, &witness, None, 600 + index as u64);
+    }
+    println!(
+        "mutation, split range lanes: {} cells, {} mutants, {} accepted",
+        total.cells, total.mutants, total.accepted
+    );
+    assert_eq!(total.accepted, 0);
+}
+
 /// Batches with every layer Freivalds-checked (`chips::freivalds`, forced on): the first-phase
 /// cells, i.e. the copied `x` and `y` values on `Input(0)` and the rescale blocks whose first
 /// cell no chain ties any more. The second-phase cells (computed in synthesis from `ρ`) are

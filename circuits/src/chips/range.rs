@@ -192,7 +192,11 @@ impl RangeChip {
         z: Column<Advice>,
         shared: &LimbLookup,
     ) -> RangeConfig {
-        let (tag, factor, offset) = (meta.fixed_column(), meta.fixed_column(), meta.fixed_column());
+        let (tag, factor, offset) = (
+            meta.fixed_column(),
+            meta.fixed_column(),
+            meta.fixed_column(),
+        );
         let lookup = LimbLookup {
             tag,
             factor,

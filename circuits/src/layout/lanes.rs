@@ -30,6 +30,9 @@ use super::*;
 /// Most range columns a split range lane may have.
 pub const MAX_RANGE_LANES: usize = 8;
 
+// a key file's header holds the range columns minus one in three bits
+const _: () = assert!(MAX_RANGE_LANES <= 8);
+
 /// Rows a range column leaves free below `2^k` for the blinding rows (and the one row a
 /// block's last lookup reads past it): more than any constraint system here needs.
 pub const LANE_MARGIN: usize = 16;
@@ -54,14 +57,17 @@ impl MlpLayout {
         if let Err(reason) = split_supported(&model, visibility, limb_bits) {
             return Err(invalid(reason));
         }
-        // the longest block with its ReLU row must fit in one column
-        if lane_rows < 2 * (model.params.scale_bits + model.params.activation_bits) as usize {
-            return Err(invalid("too few rows for a block"));
-        }
         let options = (limb_bits, packed, FreivaldsMode::Off);
         let split = Self::plan_inner(model, dot_width, batch_size, visibility, options, lane_rows)?;
         if split.public_len() >= lane_rows {
-            return Err(invalid("the public rows must fit in the first range column"));
+            return Err(invalid(
+                "the public rows must fit in the first range column",
+            ));
+        }
+        if split.straddles() {
+            return Err(invalid(
+                "a block and its ReLU row take more rows than a column",
+            ));
         }
         if split.range_lanes() > MAX_RANGE_LANES {
             return Err(invalid("more range columns than MAX_RANGE_LANES"));
@@ -91,6 +97,17 @@ impl MlpLayout {
             0 => (0, row),
             rows => (row / rows, row % rows),
         }
+    }
+
+    /// Whether some block (with its ReLU row) crosses a column boundary: only when a column
+    /// is shorter than the block, which [`MlpLayout::plan_split`] refuses.
+    fn straddles(&self) -> bool {
+        let relu: std::collections::HashSet<usize> = self.relu_rows.iter().copied().collect();
+        self.blocks.iter().any(|&(start, kind)| {
+            let mut rows = self.block_schedule(kind).len();
+            rows += usize::from(relu.contains(&(start + rows)));
+            self.range_cell(start).0 != self.range_cell(start + rows - 1).0
+        })
     }
 
     /// Before a run of `rows` range-lane rows that must share a column: with a split range

@@ -204,7 +204,8 @@ impl MlpLayout {
             }
             for width in 1..=MAX_DOT_WIDTH {
                 let options = (limb_bits, packed, FreivaldsMode::Off);
-                let one = Self::plan_inner(model.clone(), width, batch_size, visibility, options, 0)?;
+                let one =
+                    Self::plan_inner(model.clone(), width, batch_size, visibility, options, 0)?;
                 // only a range lane longer than every other lane gains from a split
                 if one.range_len <= one.side_len.max(one.table_rows()) {
                     continue;

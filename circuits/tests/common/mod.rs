@@ -321,9 +321,18 @@ pub fn constrained_cells(layout: &MlpLayout) -> Vec<CellRef> {
         .unwrap_or(1);
     // A leaky ReLU's frame rows between `d` and the sign hold nothing (see `chips::leaky`).
     let m = layout.schedule.magnitude_rows;
-    let free: std::collections::HashSet<usize> = (layout.leaky.iter())
+    let mut free: std::collections::HashSet<usize> = (layout.leaky.iter())
         .flat_map(|p| p.frame + 1..p.frame + m)
         .collect();
+    // A split range lane's rows skipped at column ends hold nothing (see `layout::lanes`).
+    if layout.lane_rows > 0 {
+        let mut used: std::collections::HashSet<usize> = (0..layout.public_len()).collect();
+        for &(start, kind) in &layout.blocks {
+            used.extend(start..start + layout.block_schedule(kind).len());
+        }
+        used.extend(layout.relu_rows.iter().copied());
+        free.extend((0..z_end).filter(|row| !used.contains(row)));
+    }
     let mut cells: Vec<CellRef> = (0..z_end)
         .filter(|row| !free.contains(row))
         .map(CellRef::z)

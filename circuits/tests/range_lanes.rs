@@ -1,0 +1,258 @@
+//! Split range lanes (`layout::lanes`): a split circuit computes exactly what the one-column
+//! circuit computes, no block straddles a column, a forged value in a later column fails that
+//! column's own lookup or ReLU gate at its row there, and the planner splits only circuits it
+//! can split, only where it pays.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use zkmlp_circuits::{
+    chips::{LIMB_BITS, WIDE_LIMB_BITS},
+    layout::{lanes::LANE_MARGIN, BlockKind, FreivaldsMode, PlanObjective},
+    min_k, Activation, MlpLayout, MlpParams, MlpWitness, QuantizedMlp, SpecError, Visibility,
+    VisibilitySettings,
+};
+
+/// `model` planned for `batch` items at dot width `width`, its range lane split into columns
+/// of `lane_rows` rows.
+fn split(
+    model: QuantizedMlp,
+    (width, batch): (usize, usize),
+    (limb_bits, packed): (u32, bool),
+    lane_rows: usize,
+) -> Arc<MlpLayout> {
+    let visibility = VisibilitySettings::default();
+    let options = (limb_bits, packed);
+    let layout = MlpLayout::plan_split(model, width, batch, visibility, options, lane_rows);
+    Arc::new(layout.expect("a splittable model"))
+}
+
+/// `batch` random inputs of `model`, one item after another.
+fn inputs(model: &QuantizedMlp, batch: usize, seed: u64) -> Vec<i64> {
+    (0..batch as u64)
+        .flat_map(|i| random_input(model, seed + i))
+        .collect()
+}
+
+/// The range column and row of range-lane row `row`.
+fn column_row(layout: &MlpLayout, row: usize) -> (usize, usize) {
+    layout.range_cell(row)
+}
+
+/// Every block, with its ReLU row if one follows, lies within one column.
+#[track_caller]
+fn assert_no_block_straddles(layout: &MlpLayout) {
+    let relu: std::collections::HashSet<usize> = layout.relu_rows.iter().copied().collect();
+    for &(start, kind) in &layout.blocks {
+        let mut len = layout.block_schedule(kind).len();
+        if kind == BlockKind::Rescale && relu.contains(&(start + len)) {
+            len += 1;
+        }
+        let (first, _) = column_row(layout, start);
+        let (last, _) = column_row(layout, start + len - 1);
+        assert_eq!(
+            first, last,
+            "block at {start} ({kind:?}, {len} rows) straddles"
+        );
+    }
+    assert!(
+        layout.public_len() < layout.lane_rows,
+        "public rows in column 0"
+    );
+}
+
+#[test]
+fn a_split_circuit_verifies_and_computes_what_one_column_computes() {
+    let mut padded = false;
+    for (seed, limb_bits, packed, lane_rows) in [
+        (1, LIMB_BITS, false, 64),
+        (2, LIMB_BITS, true, 72),
+        (3, WIDE_LIMB_BITS, false, 48),
+        (4, WIDE_LIMB_BITS, true, 40),
+    ] {
+        let model = random_model(&[5, 7, 6, 2], MlpParams::default(), seed);
+        let input = inputs(&model, 3, seed);
+        let layout = split(model.clone(), (2, 3), (limb_bits, packed), lane_rows);
+        assert!(
+            layout.range_lanes() >= 3,
+            "{} columns",
+            layout.range_lanes()
+        );
+        assert_no_block_straddles(&layout);
+        // rows skipped at column ends: more range rows than the blocks and ReLU rows use
+        let used = layout.public_len()
+            + (layout.blocks.iter())
+                .map(|&(_, kind)| layout.block_schedule(kind).len())
+                .sum::<usize>()
+            + layout.relu_rows.len();
+        padded |= layout.range_len > used;
+
+        let one = MlpLayout::plan_packed(
+            model,
+            2,
+            3,
+            VisibilitySettings::default(),
+            limb_bits,
+            packed,
+        )
+        .expect("valid");
+        assert_eq!(one.range_lanes(), 1);
+        // every range column is shorter than the one column (k also counts the dot lane and
+        // the table, which these small columns do not shorten)
+        assert!(layout.range_column_len() <= lane_rows && lane_rows < one.range_len);
+        let witness = MlpWitness::generate(&layout, &input, binding()).expect("honest");
+        let reference = MlpWitness::generate(&Arc::new(one), &input, binding()).expect("honest");
+        assert_eq!(witness.outputs, reference.outputs);
+        assert_eq!(witness.instance(), reference.instance());
+        assert_eq!(mock(&layout, witness), Ok(()));
+    }
+    assert!(padded, "some block was moved to the next column");
+}
+
+/// A one-item, unpacked circuit of 12-bit limbs over columns of 40 rows, and the neuron of
+/// layer 1 whose block lies furthest into the range lane (in column 2 or later).
+fn late_neuron() -> (Arc<MlpLayout>, MlpWitness, usize) {
+    let model = random_model(&[6, 10, 8, 2], MlpParams::default(), 21);
+    let input = random_input(&model, 21);
+    let layout = split(model, (2, 1), (WIDE_LIMB_BITS, false), 40);
+    let honest = MlpWitness::generate(&layout, &input, binding()).expect("honest");
+    assert_eq!(mock(&layout, honest.clone()), Ok(()));
+    let j = (0..8)
+        .max_by_key(|&j| layout.neurons[1][j].block_start)
+        .expect("eight neurons");
+    assert!(column_row(&layout, layout.neurons[1][j].block_start).0 >= 2);
+    (layout, honest, j)
+}
+
+#[test]
+fn a_forged_quotient_in_a_later_column_fails_that_columns_lookup() {
+    let (layout, honest, j) = late_neuron();
+    let rows = neuron_rows(&layout, 1, j);
+    // 12-bit limbs: the remainder is one limb, on the block's first row
+    assert_eq!(rows.top_remainder, rows.block);
+    let (column, row) = column_row(&layout, rows.top_remainder);
+    assert!(column >= 2 && row != rows.top_remainder);
+    let acc = int(honest.get(zkmlp_circuits::CellRef::z(rows.block)));
+    let q = int(honest.get(zkmlp_circuits::CellRef::z(rows.q)));
+    for d in [-3i128, -1, 1, 3] {
+        let mut witness = honest.clone();
+        rebuild(&layout, &mut witness, |l, n, seen| {
+            (l == 1 && n == j).then(|| {
+                assert_eq!(seen, acc);
+                block_with_q(&layout, Activation::Relu, acc, q + d)
+            })
+        });
+        // the lookup of that column fails on the column's row, nothing else
+        assert_fails(mock_claimed(&layout, witness), vec![lookup(row)]);
+    }
+}
+
+#[test]
+fn a_forged_relu_output_in_a_later_column_fails_that_columns_gate() {
+    let (layout, honest, j) = late_neuron();
+    let rows = neuron_rows(&layout, 1, j);
+    let (column, row) = column_row(&layout, rows.output);
+    assert!(column >= 2 && row != rows.output);
+    let acc = int(honest.get(zkmlp_circuits::CellRef::z(rows.block)));
+    for wrong in [-1i128, 1, 5] {
+        let mut witness = honest.clone();
+        rebuild(&layout, &mut witness, |l, n, _| {
+            (l == 1 && n == j).then(|| {
+                let mut forged = honest_block(&layout, Activation::Relu, acc);
+                forged.y += wrong;
+                forged
+            })
+        });
+        assert_fails(mock_claimed(&layout, witness), vec![relu(row)]);
+    }
+}
+
+#[test]
+fn plan_split_refuses_what_it_cannot_split() {
+    let params = MlpParams::default();
+    let model = random_model(&[5, 7, 2], params, 5);
+    let default = VisibilitySettings::default();
+    let refused = |model: QuantizedMlp, visibility, limb_bits, lane_rows, why: &str| {
+        let options = (limb_bits, false);
+        match MlpLayout::plan_split(model, 2, 2, visibility, options, lane_rows) {
+            Err(SpecError::InvalidRangeSplit { reason, .. }) => {
+                assert!(reason.contains(why), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+    };
+    let mut leaky = model.clone();
+    leaky.layers[0].activation = Activation::LeakyRelu { alpha: 400 };
+    refused(leaky, default, LIMB_BITS, 64, "activations");
+    let hashed = VisibilitySettings {
+        inputs: Visibility::Hashed,
+        ..default
+    };
+    refused(model.clone(), hashed, LIMB_BITS, 64, "hashed");
+    refused(model.clone(), default, 1, 64, "one-bit");
+    // the public rows (binding, 2 x 30 features, 2 outputs) must fit in column 0
+    let wide = random_model(&[30, 2, 1], params, 6);
+    refused(wide, default, WIDE_LIMB_BITS, 40, "public rows");
+    // a rescale block of 8-bit limbs and its ReLU row take 7 rows (one public row: the
+    // binding)
+    let private = VisibilitySettings {
+        inputs: Visibility::Private,
+        outputs: Visibility::Private,
+        ..default
+    };
+    refused(
+        model.clone(),
+        private,
+        LIMB_BITS,
+        6,
+        "more rows than a column",
+    );
+    refused(model.clone(), private, LIMB_BITS, 7, "MAX_RANGE_LANES");
+    // more columns than the key header can name
+    let big = random_model(&[5, 40, 2], params, 6);
+    refused(big, default, LIMB_BITS, 72, "MAX_RANGE_LANES");
+}
+
+#[test]
+fn the_planner_splits_only_where_it_pays() {
+    let params = MlpParams::default();
+    let lanes = |layout: &MlpLayout| (min_k(layout), layout.range_lanes());
+    // the range lane is the longest lane of this single inference: two columns at k = 9
+    let mid = random_model(&[16, 64, 64, 1], params, 7);
+    let planned = MlpLayout::new(mid.clone()).expect("valid");
+    assert_eq!(lanes(&planned), (9, 2));
+    assert_eq!(planned.lane_rows, (1 << 9) - LANE_MARGIN);
+    assert_no_block_straddles(&planned);
+    // the example's single inference fits in 2^9 rows already
+    let example = random_model(&[8, 16, 16, 1], params, 1);
+    assert_eq!(
+        lanes(&MlpLayout::new(example.clone()).expect("valid")),
+        (9, 1)
+    );
+    // the verifier's objective never splits (more commitments cost gas)
+    let default = VisibilitySettings::default();
+    let verifier = MlpLayout::with_objective(
+        mid,
+        1,
+        default,
+        true,
+        FreivaldsMode::Auto,
+        PlanObjective::Verifier,
+    )
+    .expect("valid");
+    assert_eq!(verifier.range_lanes(), 1);
+    // hashed and folded parts keep one column (their hashes may run on z)
+    let folded = VisibilitySettings {
+        inputs: Visibility::Hashed,
+        weights: Visibility::Hashed,
+        outputs: Visibility::Folded,
+    };
+    let collection = MlpLayout::with_visibility(example.clone(), 64, folded).expect("valid");
+    assert_eq!(collection.range_lanes(), 1);
+    // a batch of 64 public valuations: split, and no block straddles
+    let batch = MlpLayout::new_batch(example, 64).expect("valid");
+    assert!(batch.range_lanes() >= 2);
+    assert_no_block_straddles(&batch);
+}
