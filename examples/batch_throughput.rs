@@ -2,7 +2,7 @@
 //! with `--shape`): one proof per batch of N inferences, timing the whole proving call
 //! (quantization, parallel witness generation, proving).
 //!
-//! Run with `cargo run --release --example batch_throughput [--folded] [--no-pack]
+//! Run with `cargo run --release --example batch_throughput [--folded] [--no-pack] [--no-split]
 //! [--freivalds] [--shape 64-256-64-1] [N ...]` (default: 1 16 64 256).
 //!
 //! - Default: public features and outputs (`prove_items`); each batch is proven twice, on all
@@ -14,6 +14,9 @@
 //!
 //! - `--no-pack`: one neuron per dot chain (`P = 1`), where the planner would pack the fixed
 //!   weights (`zkmlp_circuits::chips::strand`), to measure both in one run.
+//!
+//! - `--no-split`: the range lane in one column (`zkmlp_circuits::layout::lanes`), where the
+//!   planner would split it over several (packing allowed, Freivalds checks where they pay).
 //!
 //! - `--freivalds`: each N is planned and proven twice in the same run, Freivalds checks off
 //!   and then forced on every layer (`zkmlp_circuits::chips::freivalds`), without the
@@ -47,7 +50,7 @@ fn shape(pk: &ProvingKey) -> String {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (mut folded, mut packing, mut compare) = (false, true, false);
+    let (mut folded, mut packing, mut compare, mut split) = (false, true, false, true);
     let mut layers: Vec<usize> = vec![8, 16, 16, 1];
     let mut sizes: Vec<usize> = Vec::new();
     let mut args = std::env::args().skip(1);
@@ -55,6 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         match arg.as_str() {
             "--folded" => folded = true,
             "--no-pack" => packing = false,
+            "--no-split" => split = false,
             "--freivalds" => compare = true,
             "--shape" => {
                 let shape = args.next().ok_or("--shape needs e.g. 64-256-64-1")?;
@@ -114,7 +118,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("| {n} | - | (Freivalds needs fixed weights) |");
             continue;
         }
-        let compiled = CompiledModel::with_freivalds(model.clone(), n, visibility, packing, mode)?;
+        let compiled = match split {
+            true => CompiledModel::with_freivalds(model.clone(), n, visibility, packing, mode)?,
+            false => CompiledModel::with_split(model.clone(), n, visibility, false)?,
+        };
         let slots: Vec<String> = (compiled.layout().strands.iter())
             .map(|s| s.slots.to_string())
             .collect();

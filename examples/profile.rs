@@ -16,7 +16,8 @@
 //! coset FFT into the extended domain (`2^(extended k)`).
 //!
 //! `--no-pack` forces one neuron per dot chain (no packed weights, `P = 1`), to compare
-//! with the planner's choice.
+//! with the planner's choice; `--no-split` keeps the range lane in one column
+//! (`zkmlp_circuits::layout::lanes`).
 //!
 //! `--layout [--batch N] [--folded] SHAPE...` only plans the circuits and prints their rows
 //! by lane (dot, range, hash, table) and `k`: no keys, no proofs. `--folded` plans the batch
@@ -208,6 +209,7 @@ fn print_floors(ks: &[u32]) -> Result<(), Box<dyn std::error::Error>> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut layout, mut folded, mut batch, mut packing) = (false, false, 1, true);
+    let mut split = true;
     let mut floors: Vec<u32> = Vec::new();
     let mut shapes: Vec<String> = Vec::new();
     let mut args = std::env::args().skip(1);
@@ -216,6 +218,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--layout" => layout = true,
             "--folded" => folded = true,
             "--no-pack" => packing = false,
+            "--no-split" => split = false,
             "--batch" => batch = args.next().ok_or("--batch needs N")?.parse()?,
             "--floor" => floors.push(args.next().ok_or("--floor needs k")?.parse()?),
             _ if !floors.is_empty() && arg.parse::<u32>().is_ok() => floors.push(arg.parse()?),
@@ -241,8 +244,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let sizes = parse(shape)?;
         let model = Mlp::random(&sizes, 7);
         let quantized = quantize(&model, MlpParams::default())?;
-        let compiled =
-            CompiledModel::with_packing(quantized, 1, VisibilitySettings::default(), packing)?;
+        let default = VisibilitySettings::default();
+        let compiled = match split {
+            true => CompiledModel::with_packing(quantized, 1, default, packing)?,
+            false => CompiledModel::with_split(quantized, 1, default, false)?,
+        };
         let k = compiled.k();
         // Unsafe, seeded SRS: for measurement only.
         let srs = Srs::unsafe_setup_for_testing(k, 7);

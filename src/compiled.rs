@@ -95,6 +95,25 @@ impl CompiledModel {
         Ok(Self::planned(layout, PlanObjective::Prover))
     }
 
+    /// Plans as [`CompiledModel::with_visibility`]; `allow_split = false` keeps the range
+    /// lane in one column (`zkmlp_circuits::layout::lanes`), e.g. to measure what a split
+    /// saves. With `true` (the default of every other constructor) the planner splits it
+    /// where strictly cheaper. Like `allow_packing`, a measurement knob: a compiled file
+    /// replans with the default.
+    ///
+    /// # Errors
+    /// As [`CompiledModel::with_visibility`].
+    pub fn with_split(
+        model: QuantizedMlp,
+        batch_size: usize,
+        visibility: VisibilitySettings,
+        allow_split: bool,
+    ) -> Result<Self> {
+        let options = (true, FreivaldsMode::Auto, PlanObjective::Prover);
+        let layout = MlpLayout::with_split(model, batch_size, visibility, options, allow_split)?;
+        Ok(Self::planned(layout, PlanObjective::Prover))
+    }
+
     /// A planned layout, with its `k` and no input range.
     fn planned(layout: MlpLayout, objective: PlanObjective) -> Self {
         let k = min_k(&layout);

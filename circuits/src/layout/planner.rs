@@ -120,6 +120,24 @@ impl MlpLayout {
         freivalds: FreivaldsMode,
         objective: PlanObjective,
     ) -> Result<Self, SpecError> {
+        let options = (allow_packing, freivalds, objective);
+        Self::with_split(model, batch_size, visibility, options, true)
+    }
+
+    /// Plans as [`MlpLayout::with_objective`] (`options`: packing allowed, Freivalds mode,
+    /// objective); `allow_split = false` keeps the range lane in one column (see
+    /// [`super::lanes`]), e.g. to measure what a split saves. With `true` (the default of
+    /// every other constructor) the prover's objective splits it where strictly cheaper.
+    ///
+    /// # Errors
+    /// As [`MlpLayout::with_visibility`].
+    pub fn with_split(
+        model: QuantizedMlp,
+        batch_size: usize,
+        visibility: VisibilitySettings,
+        (allow_packing, freivalds, objective): (bool, FreivaldsMode, PlanObjective),
+        allow_split: bool,
+    ) -> Result<Self, SpecError> {
         model.validate()?;
         let off = FreivaldsMode::Off;
         if freivalds == FreivaldsMode::On {
@@ -128,7 +146,7 @@ impl MlpLayout {
             return Ok(plan?.1);
         }
         // a split range lane (see super::lanes) adds commitments: for the prover only
-        let split = objective == PlanObjective::Prover;
+        let split = allow_split && objective == PlanObjective::Prover;
         let lookup = |packed, mode| {
             Self::cheapest(&model, batch_size, visibility, packed, mode, &LOOKUP_LIMBS)
         };
