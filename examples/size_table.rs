@@ -42,7 +42,9 @@ fn row(
         stats.advice_columns,
         match stats.lookups {
             0 => format!("{}-bit, gate", compiled.layout().limb_bits),
-            _ => format!("{}-bit, lookup", compiled.layout().limb_bits),
+            1 => format!("{}-bit, lookup", compiled.layout().limb_bits),
+            // a range lane split over columns (`zkmlp_circuits::layout::lanes`)
+            n => format!("{}-bit, lookup x {n} columns", compiled.layout().limb_bits),
         },
         stats.k,
         keygen.as_secs_f64() * 1e3,
