@@ -600,6 +600,14 @@ fn info(compiled_path: &Path) -> Result<(), CliError> {
         _ => "looked up in the range table",
     };
     println!("range limbs       {limb_bits}-bit, {check}");
+    if stats.range_lanes > 1 {
+        // zkmlp_circuits::layout::lanes
+        println!(
+            "range lane        split over {} columns of {} rows",
+            stats.range_lanes,
+            file.compiled.layout().lane_rows
+        );
+    }
     println!("lookups           {}", stats.lookups);
     println!("parameters        {}", stats.parameters);
     let visibility = file.compiled.visibility();
