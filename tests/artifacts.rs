@@ -408,6 +408,17 @@ fn a_key_file_keeps_the_range_limb_width_and_columns() {
     let (meta, vk) = KeyFile::decode_verifying_key(&vk_bytes).unwrap();
     assert_eq!(meta.circuit.limb_bits, 1);
     vk.verify(&pk.prove(&[0.5, -1.25, 3.0]).unwrap()).unwrap();
+    // one-bit limbs over two range columns: no circuit has them (a split range lane is
+    // lookup-checked), so the header is refused before halo2 configures anything
+    let mut forged = vk_bytes.clone();
+    forged[15] = 0x11;
+    let body = forged.len() - 32;
+    let checksum = zkmlp::artifact::Digest::of(&forged[..body]);
+    forged[body..].copy_from_slice(&checksum.0);
+    match KeyFile::decode_verifying_key(&forged) {
+        Err(ArtifactError::Malformed { detail, .. }) => assert!(detail.contains("limb byte 17")),
+        other => panic!("{:?}", other.map(|(meta, _)| meta)),
+    }
     // 256 inferences: the range lane is the longest, so the planner splits it over several
     // columns (`layout::lanes`); byte 15 holds the columns minus one in bits 4 to 6, beside
     // the limb width (0 for 8 bits).

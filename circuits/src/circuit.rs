@@ -335,10 +335,11 @@ impl Circuit<Fr> for MlpCircuit {
                     _ => layout.side_len.max(layout.range_column_len()),
                 };
                 for lane in layout.lanes() {
-                    let rows = if lane == Lane::Z {
-                        layout.advice_len()
-                    } else {
-                        side_len
+                    let rows = match (lane, layout.lane_rows) {
+                        // a split range lane's rows end with its last column
+                        (Lane::Z, 0) => layout.advice_len(),
+                        (Lane::Z, _) => layout.range_len,
+                        _ => side_len,
                     };
                     for row in 0..rows {
                         let value = match &self.witness {

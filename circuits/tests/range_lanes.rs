@@ -256,3 +256,18 @@ fn the_planner_splits_only_where_it_pays() {
     assert!(batch.range_lanes() >= 2);
     assert_no_block_straddles(&batch);
 }
+
+#[test]
+fn a_split_circuit_whose_dot_lane_is_longer_verifies() {
+    // one neuron per chain at W = 1: the dot lane outgrows the split range lane's columns
+    let model = random_model(&[6, 12, 12, 1], MlpParams::default(), 31);
+    let input = random_input(&model, 31);
+    let layout = split(model, (1, 1), (LIMB_BITS, false), 72);
+    assert!(layout.range_lanes() >= 3);
+    assert!(
+        layout.side_len > layout.range_len,
+        "the dot lane is the longest"
+    );
+    let witness = MlpWitness::generate(&layout, &input, binding()).expect("honest");
+    assert_eq!(mock(&layout, witness), Ok(()));
+}

@@ -534,7 +534,10 @@ fn envelope(bytes: &[u8], expected: Option<KeyKind>) -> Result<Envelope<'_>, Art
         .map_err(|e| malformed(e.to_string()))?;
     let bits_ok = |bits: u32| bits == 0 || (2..=64).contains(&bits);
     let witnessed = meta.circuit.visibility.weights_are_witnessed();
+    // a split range lane (more than one range column) is lookup-checked only
+    let split_bits = meta.circuit.range_lanes > 1 && meta.circuit.limb_bits == 1;
     if !(1..=zkmlp_circuits::chips::MAX_LIMB_BITS).contains(&meta.circuit.limb_bits)
+        || split_bits
         || limb_byte(&meta.circuit) != bytes[15]
         || !bits_ok(meta.circuit.weight_bits)
         || !bits_ok(meta.circuit.bias_bits)
