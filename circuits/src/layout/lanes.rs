@@ -11,7 +11,7 @@
 //! What keeps this sound is that no gate reaches across a column boundary:
 //! - each range column has the range chip's own three fixed columns and lookup (sharing one
 //!   table), so a block is checked exactly as in one column, provided its rows are
-//!   consecutive rows of one column: [`MlpLayout::reserve`] moves a block (with its ReLU row)
+//!   consecutive rows of one column: `MlpLayout::reserve` moves a block (with its ReLU row)
 //!   that would straddle a boundary to the start of the next column, leaving unused rows
 //!   (all fixed values zero, looked up as `(0, 0)`, like any row outside a block);
 //! - each range column has the ReLU chip's own row-kind column and gate, whose rotations stay
