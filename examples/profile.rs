@@ -36,7 +36,10 @@
 //! CPU time over all threads (Linux `/proc/self/stat`). Timings are single runs with `Instant` on whatever machine runs the example; the SRS is
 //! the unsafe seeded test SRS (measurement only).
 
-use std::time::Instant;
+#[path = "common/timing.rs"]
+mod timing;
+
+use timing::{cell, median, timed};
 
 use ff::Field;
 use halo2_proofs::{
@@ -53,34 +56,6 @@ use zkmlp::{
     CompiledModel, MlpParams, ProvingKey, Srs, Visibility, VisibilitySettings,
 };
 use zkmlp_circuits::MlpCircuit;
-
-/// This process's CPU time (user + system, all threads) in milliseconds, from
-/// `/proc/self/stat` (Linux; 10 ms ticks); `0` where unavailable.
-fn cpu_ms() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let ticks: f64 = rest
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .filter_map(|t| t.parse::<f64>().ok())
-        .sum();
-    ticks * 10.0
-}
-
-/// Runs `f`, returning its result and "wall ms (cpu ms)": on a shared machine the CPU time
-/// is the steadier measure of work, the wall time what a user waits.
-fn timed<T>(f: impl FnOnce() -> T) -> (T, f64, f64) {
-    let (start, cpu) = (Instant::now(), cpu_ms());
-    let out = f();
-    (out, start.elapsed().as_secs_f64() * 1e3, cpu_ms() - cpu)
-}
-
-/// Formats a wall and CPU time pair.
-fn cell(wall: f64, cpu: f64) -> String {
-    format!("{wall:.0} ({cpu:.0})")
-}
 
 /// Commitments of `2^k` points `create_proof` makes: advice columns, three per lookup
 /// (permuted input, permuted table, product), the permutation's product chunks, the
@@ -151,16 +126,37 @@ fn slots(compiled: &CompiledModel) -> String {
     slots.join("/")
 }
 
-/// Median of three timings of `f`, as (wall ms, process CPU ms).
-fn median3(mut f: impl FnMut()) -> (f64, f64) {
-    let mut runs: Vec<(f64, f64)> = (0..3)
-        .map(|_| {
-            let ((), wall, cpu) = timed(&mut f);
-            (wall, cpu)
-        })
+/// The floor at `bases.len()` points, each the median of `runs` timings as (wall ms, process
+/// CPU ms): an MSM of random scalars, one of 16-bit scalars (as most advice cells hold), an
+/// inverse FFT, and a coset FFT into `domain`'s extended domain.
+fn measure_floor(
+    bases: &[G1Affine],
+    domain: &EvaluationDomain<Fr>,
+    rng: &mut ChaCha8Rng,
+    runs: usize,
+) -> [(f64, f64); 4] {
+    let n = bases.len();
+    let random: Vec<Fr> = (0..n).map(|_| Fr::random(&mut *rng)).collect();
+    let small: Vec<Fr> = (0..n)
+        .map(|_| Fr::from(u64::from(rng.gen::<u16>())))
         .collect();
-    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    runs[1]
+    let coeff = domain.lagrange_to_coeff(domain.lagrange_from_vec(random.clone()));
+    [
+        median(runs, || {
+            std::hint::black_box(best_multiexp(&random, bases));
+        }),
+        median(runs, || {
+            std::hint::black_box(best_multiexp(&small, bases));
+        }),
+        median(runs, || {
+            std::hint::black_box(
+                domain.lagrange_to_coeff(domain.lagrange_from_vec(random.clone())),
+            );
+        }),
+        median(runs, || {
+            std::hint::black_box(domain.coeff_to_extended(&coeff));
+        }),
+    ]
 }
 
 /// `--floor`: one row per `k` with the MSM and FFT floor at that size.
@@ -174,28 +170,9 @@ fn print_floors(ks: &[u32]) -> Result<(), Box<dyn std::error::Error>> {
     println!("(times: wall ms (process CPU ms, both cores), median of 3)");
     for &k in ks {
         let params = srs.for_k(k)?;
-        let n = 1usize << k;
-        let bases: &[G1Affine] = &params.get_g()[..n];
-        let random: Vec<Fr> = (0..n).map(|_| Fr::random(&mut rng)).collect();
-        let small: Vec<Fr> = (0..n)
-            .map(|_| Fr::from(u64::from(rng.gen::<u16>())))
-            .collect();
+        let bases: &[G1Affine] = &params.get_g()[..1usize << k];
         let domain = EvaluationDomain::<Fr>::new(5, k);
-        let coeff = domain.lagrange_to_coeff(domain.lagrange_from_vec(random.clone()));
-        let m = median3(|| {
-            std::hint::black_box(best_multiexp(&random, bases));
-        });
-        let s = median3(|| {
-            std::hint::black_box(best_multiexp(&small, bases));
-        });
-        let i = median3(|| {
-            std::hint::black_box(
-                domain.lagrange_to_coeff(domain.lagrange_from_vec(random.clone())),
-            );
-        });
-        let e = median3(|| {
-            std::hint::black_box(domain.coeff_to_extended(&coeff));
-        });
+        let [m, s, i, e] = measure_floor(bases, &domain, &mut rng, 3);
         println!(
             "| {k} | {} | {} | {} | {} |",
             cell(m.0, m.1),
@@ -271,16 +248,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
         let cs = vk.cs();
         let domain = vk.get_domain();
-        let n = 1usize << k;
-        let bases: &[G1Affine] = &params.get_g()[..n];
-        let random: Vec<Fr> = (0..n).map(|_| Fr::random(&mut rng)).collect();
-        let small: Vec<Fr> = (0..n)
-            .map(|_| Fr::from(u64::from(rng.gen::<u16>())))
-            .collect();
-        let (_, m, mc) = timed(|| std::hint::black_box(best_multiexp(&random, bases)));
-        let (_, s, sc) = timed(|| std::hint::black_box(best_multiexp(&small, bases)));
-        let (coeff, i, ic) = timed(|| domain.lagrange_to_coeff(domain.lagrange_from_vec(random)));
-        let (_, e, ec) = timed(|| std::hint::black_box(domain.coeff_to_extended(&coeff)));
+        let bases: &[G1Affine] = &params.get_g()[..1usize << k];
+        let [(m, mc), (s, sc), (i, ic), (e, ec)] = measure_floor(bases, domain, &mut rng, 1);
 
         println!(
             "| {shape} | {} | {} | {k} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",

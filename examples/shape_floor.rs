@@ -28,7 +28,10 @@
 //! `wall ms (process CPU ms)`. The SRS is the unsafe seeded test SRS (measurement only). A
 //! real circuit adds witness generation and synthesis on top.
 
-use std::time::Instant;
+#[path = "common/timing.rs"]
+mod timing;
+
+use timing::{cell, median, timed};
 
 use ff::Field;
 use halo2_proofs::{
@@ -296,31 +299,6 @@ impl Circuit<Fr> for SyntheticCircuit {
     }
 }
 
-fn cpu_ms() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let ticks: f64 = rest
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .filter_map(|t| t.parse::<f64>().ok())
-        .sum();
-    ticks * 10.0
-}
-
-/// Median of `runs` timings of `f` as (wall ms, process CPU ms).
-fn median(runs: usize, mut f: impl FnMut()) -> (f64, f64) {
-    let mut times: Vec<(f64, f64)> = (0..runs)
-        .map(|_| {
-            let (start, cpu) = (Instant::now(), cpu_ms());
-            f();
-            (start.elapsed().as_secs_f64() * 1e3, cpu_ms() - cpu)
-        })
-        .collect();
-    times.sort_by(|a, b| a.0.total_cmp(&b.0));
-    times[times.len() / 2]
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut runs = 3;
     let mut shapes = Vec::new();
@@ -342,10 +320,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let srs = Srs::unsafe_setup_for_testing(shape.k, 7);
         let params = srs.for_k(shape.k)?;
         let circuit = SyntheticCircuit { shape };
-        let (start, cpu) = (Instant::now(), cpu_ms());
-        let vk = keygen_vk(&params, &circuit)?;
-        let pk = keygen_pk(&params, vk, &circuit)?;
-        let keygen = (start.elapsed().as_secs_f64() * 1e3, cpu_ms() - cpu);
+        let (pk, wall, cpu) = timed(|| {
+            let vk = keygen_vk(&params, &circuit)?;
+            keygen_pk(&params, vk, &circuit)
+        });
+        let (pk, keygen) = (pk?, (wall, cpu));
         let instance: Vec<Fr> = (0..shape.instances)
             .map(|row| Fr::from(row as u64 % 4096))
             .collect();
@@ -363,7 +342,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .expect("the synthetic circuit is satisfied");
         });
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {:.0} ({:.0}) | {:.0} ({:.0}) |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             shape.k,
             shape.advice,
             shape.lookups,
@@ -371,10 +350,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             shape.table,
             shape.instances,
             pk.get_vk().cs().degree(),
-            keygen.0,
-            keygen.1,
-            prove.0,
-            prove.1,
+            cell(keygen.0, keygen.1),
+            cell(prove.0, prove.1),
         );
     }
     Ok(())

@@ -10,7 +10,7 @@
 //! size does not depend on it). Needs Node.js and `npm ci` (solc-js).
 
 use zkmlp::{
-    evm::{Solc, SolidityVerifier, VERIFIER_CONTRACT, VERIFIER_OPTIMIZER, VERIFIER_SOURCE_NAME},
+    evm::{compile_verifier, EvmError, Solc},
     model::Mlp,
     quantize::quantize,
     CompiledModel, MlpParams, ProvingKey, Srs, VisibilitySettings,
@@ -38,14 +38,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             // Unsafe, seeded SRS: the verifier's size does not depend on it.
             let srs = Srs::unsafe_setup_for_testing(compiled.k(), 7);
             let pk = ProvingKey::generate(&srs, &compiled)?;
-            let solidity = SolidityVerifier::generate(pk.verifying_key())?;
-            let contract = solc.compile(
-                VERIFIER_SOURCE_NAME,
-                solidity.source(),
-                VERIFIER_CONTRACT,
-                VERIFIER_OPTIMIZER,
-            )?;
-            let size = contract.deployed_size();
+            // the size, also when `compile_verifier` refuses it as over EIP-170
+            let size = match compile_verifier(pk.verifying_key(), &solc) {
+                Ok(verifier) => verifier.contract.deployed_size(),
+                Err(EvmError::CodeSizeLimit { size, .. }) => size,
+                Err(e) => return Err(e.into()),
+            };
             println!(
                 "| {shape} | {} | {} | {} | {} | {size} B | {} |",
                 if split { "planner" } else { "one column" },
