@@ -330,10 +330,7 @@ impl Circuit<Fr> for MlpCircuit {
 
                 // with a split range lane, the other lanes end at their own last row (the
                 // witness columns are as long as the range lane's rows, zero below)
-                let side_len = match layout.lane_rows {
-                    0 => layout.advice_len(),
-                    _ => layout.side_len.max(layout.range_column_len()),
-                };
+                let side_len = layout.side_len.max(layout.range_column_len());
                 for lane in layout.lanes() {
                     let rows = match (lane, layout.lane_rows) {
                         // a split range lane's rows end with its last column

@@ -165,23 +165,15 @@ impl RangeChip {
             widths.iter().all(|w| (1..=super::MAX_LIMB_BITS).contains(w)),
             "limb widths must lie in 1..=MAX_LIMB_BITS (a circuit-construction bug, not user input)"
         );
-        // column order as before the bit mode existed, so lookup-checked keys are unchanged
-        let tag = meta.fixed_column();
-        let factor = meta.fixed_column();
-        let offset = meta.fixed_column();
-        let lookup = LimbLookup {
-            tag,
-            factor,
-            table_tag: meta.lookup_table_column(),
-            table_value: meta.lookup_table_column(),
-            widths,
-        };
-        Self::limb_lookup(meta, z, &lookup, offset);
-        RangeConfig {
-            z,
-            offset,
-            check: LimbCheck::Lookup(lookup),
-        }
+        // the table's columns after the fixed ones, as before split range lanes existed, so
+        // lookup-checked keys are unchanged
+        Self::lookup_lane(meta, z, |meta| {
+            (
+                meta.lookup_table_column(),
+                meta.lookup_table_column(),
+                widths,
+            )
+        })
     }
 
     /// Creates the fixed columns and the lookup `"limb in range"` of one more range column
@@ -192,31 +184,31 @@ impl RangeChip {
         z: Column<Advice>,
         shared: &LimbLookup,
     ) -> RangeConfig {
+        Self::lookup_lane(meta, z, |_| {
+            (shared.table_tag, shared.table_value, shared.widths.clone())
+        })
+    }
+
+    /// Creates the tag, factor and offset columns of `z`, then takes the table (its tag and
+    /// value columns and widths) from `table`, and makes the lookup `"limb in range"`.
+    fn lookup_lane(
+        meta: &mut ConstraintSystem<Fr>,
+        z: Column<Advice>,
+        table: impl FnOnce(&mut ConstraintSystem<Fr>) -> (TableColumn, TableColumn, Vec<u32>),
+    ) -> RangeConfig {
         let (tag, factor, offset) = (
             meta.fixed_column(),
             meta.fixed_column(),
             meta.fixed_column(),
         );
+        let (table_tag, table_value, widths) = table(meta);
         let lookup = LimbLookup {
             tag,
             factor,
-            ..shared.clone()
+            table_tag,
+            table_value,
+            widths,
         };
-        Self::limb_lookup(meta, z, &lookup, offset);
-        RangeConfig {
-            z,
-            offset,
-            check: LimbCheck::Lookup(lookup),
-        }
-    }
-
-    /// The lookup `"limb in range"` over `z` with `lookup`'s columns and `offset`.
-    fn limb_lookup(
-        meta: &mut ConstraintSystem<Fr>,
-        z: Column<Advice>,
-        lookup: &LimbLookup,
-        offset: Column<Fixed>,
-    ) {
         meta.lookup("limb in range", |meta| {
             let z_cur = meta.query_advice(z, Rotation::cur());
             let z_next = meta.query_advice(z, Rotation::next());
@@ -227,6 +219,11 @@ impl RangeChip {
             let scaled_limb = tag.clone() * z_cur + offset - factor * z_next;
             vec![(tag, lookup.table_tag), (scaled_limb, lookup.table_value)]
         });
+        RangeConfig {
+            z,
+            offset,
+            check: LimbCheck::Lookup(lookup),
+        }
     }
 
     /// Creates the two fixed columns and the gate `"limb is a bit"` over `z` (see the module
