@@ -19,6 +19,8 @@
 //! with the planner's choice; `--no-split` keeps the range lane in one column
 //! (`zkmlp_circuits::layout::lanes`).
 //!
+//! `--batch N` profiles one proof of `N` inferences (default 1).
+//!
 //! `--layout [--batch N] [--folded] SHAPE...` only plans the circuits and prints their rows
 //! by lane (dot, range, hash, table) and `k`: no keys, no proofs. `--folded` plans the batch
 //! collection mode (hashed inputs and weights, folded outputs), as `batch_throughput --folded`.
@@ -223,14 +225,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let quantized = quantize(&model, MlpParams::default())?;
         let default = VisibilitySettings::default();
         let compiled = match split {
-            true => CompiledModel::with_packing(quantized, 1, default, packing)?,
-            false => CompiledModel::with_split(quantized, 1, default, false)?,
+            true => CompiledModel::with_packing(quantized, batch, default, packing)?,
+            false => CompiledModel::with_split(quantized, batch, default, false)?,
         };
         let k = compiled.k();
         // Unsafe, seeded SRS: for measurement only.
         let srs = Srs::unsafe_setup_for_testing(k, 7);
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        let features: Vec<f64> = (0..sizes[0]).map(|_| rng.gen_range(-1.0..1.0)).collect();
+        let features: Vec<f64> = (0..sizes[0] * batch)
+            .map(|_| rng.gen_range(-1.0..1.0))
+            .collect();
         let input = quantize_input(compiled.params(), &features)?;
 
         let (witness, w, wc) = timed(|| compiled.witness(&input, Fr::ZERO));

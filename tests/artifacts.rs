@@ -434,9 +434,25 @@ fn a_key_file_keeps_the_range_limb_width_and_columns() {
     let pk = ProvingKey::generate(&srs, &wide.compiled).unwrap();
     let vk_bytes = KeyFile::encode_verifying_key(pk.verifying_key(), &wide);
     assert_eq!(vk_bytes[15], width | ((lanes as u8 - 1) << 4));
+    // its public values are copied to the instance (flags bit 1), the SRS is unsafe (bit 0)
+    assert!(layout.public_copies());
+    assert_eq!(vk_bytes[13], 0b11);
     let (meta, vk) = KeyFile::decode_verifying_key(&vk_bytes).unwrap();
     assert_eq!(meta.circuit.limb_bits, layout.limb_bits);
     assert_eq!(meta.circuit.range_lanes, lanes);
+    assert!(meta.circuit.public_copies);
+    // a flag no version defines is refused
+    let mut forged = vk_bytes.clone();
+    forged[13] |= 0x04;
+    let body = forged.len() - 32;
+    let checksum = zkmlp::artifact::Digest::of(&forged[..body]);
+    forged[body..].copy_from_slice(&checksum.0);
+    match KeyFile::decode_verifying_key(&forged) {
+        Err(ArtifactError::Malformed { detail, .. }) => {
+            assert!(detail.contains("unknown flags 0x07"), "{detail}")
+        }
+        other => panic!("{:?}", other.map(|(meta, _)| meta)),
+    }
     assert_eq!(meta.circuit, zkmlp_circuits::CircuitParams::of(layout));
     let (_, pk2) = KeyFile::decode_proving_key(&KeyFile::encode_proving_key(&pk), &wide).unwrap();
     let items = vec![vec![0.5, -1.25, 3.0]; 256];

@@ -26,6 +26,9 @@ const SINGLE_CASES: usize = 2_000;
 /// Mutations of the batch proof.
 const BATCH_CASES: usize = 600;
 
+/// Mutations of the single-valuation proof of a split range lane.
+const SPLIT_CASES: usize = 400;
+
 /// Deploys the verifier of `pk`; returns the chain and its address.
 fn deploy(pk: &ProvingKey) -> (LocalEvm, Address) {
     let verifier = compile_verifier(pk.verifying_key(), &Solc::default())
@@ -122,56 +125,98 @@ fn native_and_evm_verdicts_agree_on_mutated_single_proofs() {
     let proof = pk
         .prove_bound(&[0.5, -1.0, 0.25, 1.5], nft_binding([7; 20], [8; 32]))
         .unwrap();
-    let (mut evm, verifier) = deploy(&pk);
-    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    // Mutations that leave the proof as it was (a delta of 0) must be accepted.
+    agree_on_mutations(&pk, &proof, (12, SINGLE_CASES), "single proofs");
+}
+
+/// Deploys the verifier of `pk`, checks `cases` mutations of `proof` drawn from `seed` (see
+/// [`mutated_verdicts`]) and reports them as `what`.
+fn agree_on_mutations(pk: &ProvingKey, proof: &Proof, (seed, cases): (u64, usize), what: &str) {
+    let (mut evm, verifier) = deploy(pk);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut tally = Tally::default();
-    for case in 0..SINGLE_CASES {
-        let mut mutated: Proof = proof.clone();
-        let mut raw_calldata = None;
-        let label = match rng.gen_range(0..10) {
-            0..=5 => mutate_bytes(&mut rng, &mut mutated.bytes),
-            6 => {
-                let i = rng.gen_range(0..mutated.public_inputs.features.len());
-                let delta = rng.gen_range(-3i64..=3);
-                mutated.public_inputs.features[i] += delta;
-                format!("feature {i} {delta:+}")
-            }
-            7 => {
-                let delta = rng.gen_range(-3i64..=3);
-                mutated.public_inputs.outputs[0] += delta;
-                format!("output {delta:+}")
-            }
-            8 => {
-                let bit = rng.gen_range(0..256);
-                mutated.public_inputs.binding[31 - bit / 8] ^= 1 << (bit % 8);
-                format!("binding bit {bit} flipped")
-            }
-            _ => {
-                // An instance plus r: the same field element, not canonical. Only raw calldata
-                // holds it (the native verifier cannot be given a feature >= r, and refuses
-                // such a binding); the EVM must reject it.
-                let mut calldata = encode_calldata(&proof);
-                let entries = calldata.len() - proof.bytes.len();
-                let i = rng.gen_range(0..entries / 32);
-                let word: [u8; 32] = calldata[32 * i..32 * i + 32].try_into().unwrap();
-                if let Some(shifted) = checked_add_words(&word, &scalar_modulus()) {
-                    calldata[32 * i..32 * i + 32].copy_from_slice(&shifted);
-                }
-                raw_calldata = Some(calldata);
-                format!("instance {i} + r")
-            }
-        };
-        let case = format!("case {case}: {label}");
-        let native = match &raw_calldata {
-            Some(_) => false,
-            None => zkmlp::verify(pk.verifying_key(), &mutated).is_ok(),
-        };
-        let calldata = raw_calldata.unwrap_or_else(|| encode_calldata(&mutated));
-        let on_chain = evm_accepts(&mut evm, verifier, calldata, &case);
+    for case in 0..cases {
+        let (native, on_chain, case) =
+            mutated_verdicts(&mut rng, pk, proof, (&mut evm, verifier), case);
         tally.agree(native, on_chain, &case);
     }
-    // Mutations that leave the proof as it was (a delta of 0) must be accepted.
-    tally.report(SINGLE_CASES, "single proofs");
+    tally.report(cases, what);
+}
+
+/// One mutation of a single-valuation proof or its public instance (see the module docs), and
+/// the native and EVM verdicts on it, with the case's label.
+fn mutated_verdicts(
+    rng: &mut ChaCha8Rng,
+    pk: &ProvingKey,
+    proof: &Proof,
+    (evm, verifier): (&mut LocalEvm, Address),
+    case: usize,
+) -> (bool, bool, String) {
+    let mut mutated: Proof = proof.clone();
+    let mut raw_calldata = None;
+    let label = match rng.gen_range(0..10) {
+        0..=5 => mutate_bytes(rng, &mut mutated.bytes),
+        6 => {
+            let i = rng.gen_range(0..mutated.public_inputs.features.len());
+            let delta = rng.gen_range(-3i64..=3);
+            mutated.public_inputs.features[i] += delta;
+            format!("feature {i} {delta:+}")
+        }
+        7 => {
+            let delta = rng.gen_range(-3i64..=3);
+            mutated.public_inputs.outputs[0] += delta;
+            format!("output {delta:+}")
+        }
+        8 => {
+            let bit = rng.gen_range(0..256);
+            mutated.public_inputs.binding[31 - bit / 8] ^= 1 << (bit % 8);
+            format!("binding bit {bit} flipped")
+        }
+        _ => {
+            // An instance plus r: the same field element, not canonical. Only raw calldata
+            // holds it (the native verifier cannot be given a feature >= r, and refuses such a
+            // binding); the EVM must reject it.
+            let mut calldata = encode_calldata(proof);
+            let entries = calldata.len() - proof.bytes.len();
+            let i = rng.gen_range(0..entries / 32);
+            let word: [u8; 32] = calldata[32 * i..32 * i + 32].try_into().unwrap();
+            if let Some(shifted) = checked_add_words(&word, &scalar_modulus()) {
+                calldata[32 * i..32 * i + 32].copy_from_slice(&shifted);
+            }
+            raw_calldata = Some(calldata);
+            format!("instance {i} + r")
+        }
+    };
+    let case = format!("case {case}: {label}");
+    let native = match &raw_calldata {
+        Some(_) => false,
+        None => zkmlp::verify(pk.verifying_key(), &mutated).is_ok(),
+    };
+    let calldata = raw_calldata.unwrap_or_else(|| encode_calldata(&mutated));
+    let on_chain = evm_accepts(evm, verifier, calldata, &case);
+    (native, on_chain, case)
+}
+
+#[test]
+fn native_and_evm_verdicts_agree_on_mutated_split_proofs() {
+    // A range lane split over two columns in lockstep, public values copied to the instance
+    // column, which is then in the permutation (`zkmlp_circuits::layout::lanes`): the
+    // verifier's permutation argument over an instance column meets the EVM here.
+    let model = zkmlp::model::Mlp::random(&[16, 64, 64, 1], 7);
+    let quantized = quantize(&model, MlpParams::default()).unwrap();
+    let compiled = CompiledModel::new(quantized).unwrap();
+    assert!(
+        compiled.stats().range_lanes > 1,
+        "the planner splits 16-64-64-1"
+    );
+    assert!(compiled.layout().public_copies());
+    let srs = Srs::unsafe_setup_for_testing(compiled.k(), 8);
+    let pk = ProvingKey::generate(&srs, &compiled).unwrap();
+    let features: Vec<f64> = (0..16).map(|i| (i as f64 * 0.7).sin()).collect();
+    let proof = pk
+        .prove_bound(&features, nft_binding([3; 20], [4; 32]))
+        .unwrap();
+    agree_on_mutations(&pk, &proof, (14, SPLIT_CASES), "split-lane proofs");
 }
 
 #[test]

@@ -25,7 +25,7 @@ use crate::chips::{
     rescale::{signed_schedule_of, ReluChip, ReluConfig, RescaleSchedule},
     squash,
 };
-use crate::layout::{hash_lanes, CellRef, Lane, MlpLayout, PackSegment};
+use crate::layout::{hash_lanes, lanes::RangeGroups, CellRef, Lane, MlpLayout, PackSegment};
 use crate::spec::{MlpParams, VisibilitySettings};
 use crate::witness::MlpWitness;
 
@@ -50,6 +50,10 @@ pub struct CircuitParams {
     pub freivalds: bool,
     /// Range columns (see [`crate::layout::lanes`]): `1`, or more with a split range lane.
     pub range_lanes: usize,
+    /// Whether the public values are copied to the instance column (which then joins the
+    /// permutation) instead of checked by the public-value gate
+    /// ([`MlpLayout::public_copies`]).
+    pub public_copies: bool,
 }
 
 impl Default for CircuitParams {
@@ -63,6 +67,7 @@ impl Default for CircuitParams {
             limb_bits: crate::chips::LIMB_BITS,
             freivalds: false,
             range_lanes: 1,
+            public_copies: false,
         }
     }
 }
@@ -79,6 +84,7 @@ impl CircuitParams {
             limb_bits: layout.limb_bits,
             freivalds: !layout.freivalds.is_empty(),
             range_lanes: layout.range_lanes(),
+            public_copies: layout.public_copies(),
         }
     }
 }
@@ -113,8 +119,9 @@ pub struct MlpConfig {
     pub range: RangeConfig,
     /// ReLU gate.
     pub relu: ReluConfig,
-    /// Public-value gate (sharing the ReLU gate's row-kind column).
-    pub public: PublicConfig,
+    /// Public-value gate (sharing the ReLU gate's row-kind column); none when the public
+    /// values are copied to the instance column ([`CircuitParams::public_copies`]).
+    pub public: Option<PublicConfig>,
     /// Packing gate, when a part is hashed.
     pub pack: Option<PackConfig>,
     /// Poseidon gates, when a part is hashed.
@@ -124,11 +131,13 @@ pub struct MlpConfig {
     /// Freivalds gates, when a layer is checked by Freivalds.
     pub freivalds: Option<FreivaldsConfig>,
     /// The extra range columns of a split range lane (see [`crate::layout::lanes`]), each
-    /// with its own range lookup (on the shared table) and ReLU gate; empty otherwise.
+    /// with its own range lookup and ReLU gate on the first column's fixed columns and
+    /// table; empty otherwise.
     pub more_range: Vec<(RangeConfig, ReluConfig)>,
-    /// Rows of each range column when split (`0`: one column); set from the layout when
-    /// synthesizing, since `configure` sees only [`CircuitParams`].
-    pub lane_rows: usize,
+    /// Where a split range lane's rows lie (see [`crate::layout::lanes`]; `None`: one
+    /// column); set from the layout when synthesizing, since `configure` sees only
+    /// [`CircuitParams`].
+    pub range_groups: Option<Arc<RangeGroups>>,
 }
 
 impl MlpConfig {
@@ -139,6 +148,9 @@ impl MlpConfig {
             .map(|_| meta.advice_column())
             .collect();
         let instance = meta.instance_column();
+        if params.public_copies {
+            meta.enable_equality(instance);
+        }
         for &column in &advice {
             meta.enable_equality(column);
         }
@@ -164,7 +176,8 @@ impl MlpConfig {
             RangeChip::configure(meta, z, &table_widths(&params))
         };
         let relu = ReluChip::configure(meta, z, &schedule);
-        let public = PublicChip::configure(meta, z, instance, relu.kind);
+        let public =
+            (!params.public_copies).then(|| PublicChip::configure(meta, z, instance, relu.kind));
         let visibility = params.visibility;
         let pack = visibility
             .any_packed()
@@ -184,11 +197,11 @@ impl MlpConfig {
             .map(|_| {
                 let z = meta.advice_column();
                 meta.enable_equality(z);
-                let lookup = range
-                    .lookup()
-                    .expect("split range lanes are lookup-checked");
-                let lane = RangeChip::configure_sharing(meta, z, lookup);
-                (lane, ReluChip::configure(meta, z, &schedule))
+                let lane = RangeChip::configure_sharing(meta, z, &range);
+                (
+                    lane,
+                    ReluChip::configure_sharing(meta, z, &schedule, relu.kind),
+                )
             })
             .collect();
         Self {
@@ -203,7 +216,7 @@ impl MlpConfig {
             horner,
             freivalds,
             more_range,
-            lane_rows: 0,
+            range_groups: None,
         }
     }
 
@@ -218,8 +231,11 @@ impl MlpConfig {
     /// The circuit cell of a layout cell: a range-lane row is mapped to its range column and
     /// row (see [`crate::layout::lanes`]).
     fn cell(&self, cell: CellRef) -> Cell {
-        let (column, row_offset) = match (cell.lane, self.lane_rows) {
-            (Lane::Z, rows) if rows > 0 => (self.range_column(cell.row / rows), cell.row % rows),
+        let (column, row_offset) = match (cell.lane, &self.range_groups) {
+            (Lane::Z, Some(groups)) => {
+                let (column, row) = groups.cell(cell.row);
+                (self.range_column(column), row)
+            }
             (lane, _) => (self.advice[lane.index()], cell.row),
         };
         Cell {
@@ -286,7 +302,7 @@ impl Circuit<Fr> for MlpCircuit {
     fn synthesize(&self, config: MlpConfig, mut layouter: impl Layouter<Fr>) -> Result<(), Error> {
         let layout = &self.layout;
         let config = MlpConfig {
-            lane_rows: layout.lane_rows,
+            range_groups: (layout.lane_rows > 0).then(|| Arc::new(layout.range_groups.clone())),
             ..config
         };
         let range = RangeChip::construct(config.range.clone());
@@ -322,7 +338,9 @@ impl Circuit<Fr> for MlpCircuit {
                     let (lane, row) = layout.range_cell(row);
                     relus[lane].enable(&mut region, row);
                 }
-                PublicChip::construct(config.public).enable(&mut region, layout.public_len());
+                if let Some(public) = config.public {
+                    PublicChip::construct(public).enable(&mut region, layout.public_len());
+                }
                 for placement in &layout.squash {
                     let scale_bits = layout.model.params.scale_bits;
                     placement.assign_lookup_fixed(&config.range, &mut region, scale_bits);
@@ -333,7 +351,7 @@ impl Circuit<Fr> for MlpCircuit {
                 let side_len = layout.side_len.max(layout.range_column_len());
                 for lane in layout.lanes() {
                     let rows = match (lane, layout.lane_rows) {
-                        // a split range lane's rows end with its last column
+                        // a split range lane: every range-lane row, padding slots included
                         (Lane::Z, 0) => layout.advice_len(),
                         (Lane::Z, _) => layout.range_len,
                         _ => side_len,
@@ -432,7 +450,14 @@ impl Circuit<Fr> for MlpCircuit {
                 }
                 Ok(())
             },
-        )
+        )?;
+        // with public copies, the instance value `i` is the `i`-th instance cell itself
+        if layout.public_copies() {
+            for (row, cell) in layout.instance_cells().into_iter().enumerate() {
+                layouter.constrain_instance(config.cell(cell), config.instance, row);
+            }
+        }
+        Ok(())
     }
 }
 

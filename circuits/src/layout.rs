@@ -51,6 +51,7 @@ mod activations;
 mod freivalds;
 mod hashes;
 pub mod lanes;
+use lanes::RangeGroups;
 mod planner;
 mod queries;
 pub use planner::{PlanObjective, BIT_LIMBS_EXTRA_K, BIT_LIMBS_MAX_K, PROOF_FIXED_COLUMNS};
@@ -346,10 +347,11 @@ pub struct MlpLayout {
     /// every layer of `neurons` list item 0's entries, then item 1's, and so on. Witnessed
     /// weights are laid out once and shared by every item.
     pub batch_size: usize,
-    /// With the range lane split into several columns (see [`lanes`]), the rows of each:
-    /// range-lane row `v` lives in column `v / lane_rows`, row `v % lane_rows`. `0` when the
-    /// range lane is one column.
+    /// With the range lane split into several columns (see [`lanes`]), the most rows each
+    /// may have; `0` when the range lane is one column.
     pub lane_rows: usize,
+    /// With a split range lane, its lockstep groups (see [`lanes`]); none otherwise.
+    pub range_groups: RangeGroups,
 }
 
 impl MlpLayout {
@@ -464,17 +466,18 @@ impl MlpLayout {
         freivalds: FreivaldsMode,
     ) -> Result<Self, SpecError> {
         let options = (limb_bits, packed, freivalds);
-        Self::plan_inner(model, dot_width, batch_size, visibility, options, 0)
+        Self::plan_inner(model, dot_width, batch_size, visibility, options, (0, 1))
     }
 
-    /// [`MlpLayout::plan_options`] with `lane_rows` set (see [`lanes`]; `0`: one range column).
+    /// [`MlpLayout::plan_options`] with `(lane_rows, columns)` set (see [`lanes`]; `(0, 1)`:
+    /// one range column).
     fn plan_inner(
         model: QuantizedMlp,
         dot_width: usize,
         batch_size: usize,
         visibility: VisibilitySettings,
         (limb_bits, packed, freivalds): (u32, bool, FreivaldsMode),
-        lane_rows: usize,
+        (lane_rows, columns): (usize, usize),
     ) -> Result<Self, SpecError> {
         model.validate()?;
         if !(1..=MAX_LIMB_BITS).contains(&limb_bits) {
@@ -570,6 +573,7 @@ impl MlpLayout {
             freivalds: Vec::new(),
             batch_size,
             lane_rows,
+            range_groups: RangeGroups::new(columns),
             model,
         };
         layout.range_len = layout.public_len();
@@ -601,15 +605,33 @@ impl MlpLayout {
         layout.plan_hashes();
         assert_eq!(
             layout.instance_len(),
-            layout.public_len(),
-            "one public row per instance value (a planning bug, not user input)"
+            layout.instance_entries(),
+            "one instance value per instance cell (a planning bug, not user input)"
         );
         Ok(layout)
     }
 
-    /// Instance values, hence public rows at the top of the range lane: the binding, then each
-    /// part's entries as its visibility says (see [`Visibility::instance_entries`]).
+    /// Whether the public values are tied to the instance column by copy constraints (the
+    /// instance joins the permutation) rather than by the public-value gate on public rows:
+    /// so with a split range lane (see [`lanes`]), whose many columns already need several
+    /// permutation products, and whose range columns then hold no public rows.
+    pub fn public_copies(&self) -> bool {
+        self.lane_rows > 0
+    }
+
+    /// Public rows at the top of the range lane: one per instance value (see
+    /// [`MlpLayout::instance_entries`]) under the public-value gate; only the binding's row
+    /// when the public values are copied to the instance ([`MlpLayout::public_copies`]).
     pub fn public_len(&self) -> usize {
+        match self.public_copies() {
+            true => 1,
+            false => self.instance_entries(),
+        }
+    }
+
+    /// Instance values: the binding, then each part's entries as its visibility says (see
+    /// [`Visibility::instance_entries`]).
+    pub fn instance_entries(&self) -> usize {
         let model = &self.model;
         let visibility = self.visibility;
         1 + visibility
@@ -623,6 +645,7 @@ impl MlpLayout {
 
     /// The public rows' cells, `z_0..z_(n-1)`, in instance order; row `i` is tied by a copy
     /// constraint to the `i`-th of [`MlpLayout::instance_cells`] (the binding is row 0 itself).
+    /// With [`MlpLayout::public_copies`], only the binding's row.
     pub fn public_cells(&self) -> Vec<CellRef> {
         (0..self.public_len()).map(CellRef::z).collect()
     }
@@ -723,15 +746,13 @@ impl MlpLayout {
         dot_start: usize,
         dot_rows: usize,
     ) -> NeuronPlacement {
-        if activation == Activation::Relu {
-            // the block and its ReLU row share one range column
-            self.reserve(self.schedule.rescale.len() + 1);
-        }
-        let block_start = self.push_block(BlockKind::Rescale);
+        // a block and its ReLU row share one range column
+        let relu = activation == Activation::Relu;
+        let block_start = self.push_block_with(BlockKind::Rescale, relu);
         let (mut leaky, mut squash) = (None, None);
         let output_row = match activation {
             Activation::Identity => block_start + self.schedule.remainder_rows,
-            Activation::Relu => self.push_relu_row(),
+            Activation::Relu => self.push_relu_row(block_start, BlockKind::Rescale),
             Activation::LeakyRelu { alpha } => {
                 let placement = self.plan_leaky(alpha, block_start);
                 let output = placement.output;
@@ -782,19 +803,26 @@ impl MlpLayout {
         DotGroup { start, terms }
     }
 
-    /// A ReLU row right after the block just pushed.
-    fn push_relu_row(&mut self) -> usize {
-        let row = self.range_len;
+    /// The ReLU row right after the block of `kind` at `block_start` (just pushed, with room
+    /// for it: see [`MlpLayout::place_block`]).
+    fn push_relu_row(&mut self, block_start: usize, kind: BlockKind) -> usize {
+        let row = block_start + self.block_schedule(kind).len();
         self.relu_rows.push(row);
-        self.range_len += 1;
+        if self.lane_rows == 0 {
+            debug_assert_eq!(row, self.range_len, "the ReLU row follows its block");
+            self.range_len += 1;
+        }
         row
     }
 
     fn push_block(&mut self, kind: BlockKind) -> usize {
-        self.reserve(self.block_schedule(kind).len());
-        let start = self.range_len;
+        self.push_block_with(kind, false)
+    }
+
+    /// Pushes a block of `kind`, with room for a ReLU row after it if `relu`.
+    fn push_block_with(&mut self, kind: BlockKind, relu: bool) -> usize {
+        let start = self.place_block(kind, relu);
         self.blocks.push((start, kind));
-        self.range_len += self.block_schedule(kind).len();
         start
     }
 }

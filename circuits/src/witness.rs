@@ -235,6 +235,8 @@ impl MlpWitness {
             }
         }
 
+        // a split range lane's padding slots repeat their group's first block
+        layout.fill_padding(&mut z);
         let len = layout.advice_len();
         let to_column = |values: Vec<Fr>| -> Vec<Fr> {
             let mut values = values;

@@ -1,16 +1,19 @@
 //! Split range lanes (`layout::lanes`): a split circuit computes exactly what the one-column
-//! circuit computes, no block straddles a column, a forged value in a later column fails that
-//! column's own lookup or ReLU gate at its row there, and the planner splits only circuits it
-//! can split, only where it pays.
+//! circuit computes, no block straddles a column, the blocks of a group share their rows and
+//! kind, a forged value in a later column or in a padding slot fails that column's own lookup
+//! or ReLU gate at its row there, a public value is bound by its copy to the instance, and the
+//! planner splits only circuits it can split, only where it pays.
 
 mod common;
 
 use std::sync::Arc;
 
 use common::*;
+use ff::Field;
+use halo2_proofs::halo2curves::bn256::Fr;
 use zkmlp_circuits::{
     chips::{LIMB_BITS, WIDE_LIMB_BITS},
-    layout::{lanes::LANE_MARGIN, BlockKind, FreivaldsMode, PlanObjective},
+    layout::{lanes::LANE_MARGIN, BlockKind, FreivaldsMode, Lane, PlanObjective},
     min_k, Activation, MlpLayout, MlpParams, MlpWitness, QuantizedMlp, SpecError, Visibility,
     VisibilitySettings,
 };
@@ -57,10 +60,45 @@ fn assert_no_block_straddles(layout: &MlpLayout) {
             "block at {start} ({kind:?}, {len} rows) straddles"
         );
     }
-    assert!(
-        layout.public_len() < layout.lane_rows,
-        "public rows in column 0"
-    );
+    // public values are copied to the instance: the binding's row is the only public row
+    assert!(layout.public_copies());
+    assert_eq!(layout.public_len(), 1);
+    assert!(layout.range_column_len() <= layout.lane_rows);
+}
+
+/// The blocks of each lockstep group have its kind, lie on its rows in their own columns, are
+/// followed by a ReLU row exactly if the group says so, and fill its slots from the first.
+#[track_caller]
+fn assert_groups_in_lockstep(layout: &MlpLayout) {
+    let groups = &layout.range_groups;
+    assert_eq!(groups.columns, layout.range_lanes());
+    let blocks: std::collections::HashMap<usize, BlockKind> =
+        layout.blocks.iter().copied().collect();
+    let relu: std::collections::HashSet<usize> = layout.relu_rows.iter().copied().collect();
+    let mut placed = 0;
+    for group in &groups.groups {
+        assert!((1..=groups.columns).contains(&group.used));
+        let block_rows = layout.block_schedule(group.kind).len();
+        assert_eq!(group.len, block_rows + usize::from(group.relu));
+        for slot in 0..groups.columns {
+            let start = group.start + slot * group.len;
+            for offset in 0..group.len {
+                assert_eq!(
+                    column_row(layout, start + offset),
+                    (slot, group.row + offset)
+                );
+            }
+            let used = slot < group.used;
+            assert_eq!(
+                blocks.get(&start),
+                used.then_some(&group.kind),
+                "slot {slot}"
+            );
+            assert_eq!(relu.contains(&(start + block_rows)), used && group.relu);
+            placed += usize::from(used);
+        }
+    }
+    assert_eq!(placed, layout.blocks.len(), "every block is in a group");
 }
 
 #[test]
@@ -81,7 +119,8 @@ fn a_split_circuit_verifies_and_computes_what_one_column_computes() {
             layout.range_lanes()
         );
         assert_no_block_straddles(&layout);
-        // rows skipped at column ends: more range rows than the blocks and ReLU rows use
+        assert_groups_in_lockstep(&layout);
+        // padding slots: more range rows than the blocks and ReLU rows use
         let used = layout.public_len()
             + (layout.blocks.iter())
                 .map(|&(_, kind)| layout.block_schedule(kind).len())
@@ -108,11 +147,11 @@ fn a_split_circuit_verifies_and_computes_what_one_column_computes() {
         assert_eq!(witness.instance(), reference.instance());
         assert_eq!(mock(&layout, witness), Ok(()));
     }
-    assert!(padded, "some block was moved to the next column");
+    assert!(padded, "some group has a padding slot");
 }
 
 /// A one-item, unpacked circuit of 12-bit limbs over columns of 40 rows, and the neuron of
-/// layer 1 whose block lies furthest into the range lane (in column 2 or later).
+/// layer 1 whose block lies in the last column it reaches (column 2 or later).
 fn late_neuron() -> (Arc<MlpLayout>, MlpWitness, usize) {
     let model = random_model(&[6, 10, 8, 2], MlpParams::default(), 21);
     let input = random_input(&model, 21);
@@ -120,7 +159,7 @@ fn late_neuron() -> (Arc<MlpLayout>, MlpWitness, usize) {
     let honest = MlpWitness::generate(&layout, &input, binding()).expect("honest");
     assert_eq!(mock(&layout, honest.clone()), Ok(()));
     let j = (0..8)
-        .max_by_key(|&j| layout.neurons[1][j].block_start)
+        .max_by_key(|&j| column_row(&layout, layout.neurons[1][j].block_start).0)
         .expect("eight neurons");
     assert!(column_row(&layout, layout.neurons[1][j].block_start).0 >= 2);
     (layout, honest, j)
@@ -192,9 +231,6 @@ fn plan_split_refuses_what_it_cannot_split() {
     };
     refused(model.clone(), hashed, LIMB_BITS, 64, "hashed");
     refused(model.clone(), default, 1, 64, "one-bit");
-    // the public rows (binding, 2 x 30 features, 2 outputs) must fit in column 0
-    let wide = random_model(&[30, 2, 1], params, 6);
-    refused(wide, default, WIDE_LIMB_BITS, 40, "public rows");
     // a rescale block of 8-bit limbs and its ReLU row take 7 rows (one public row: the
     // binding)
     let private = VisibilitySettings {
@@ -209,7 +245,16 @@ fn plan_split_refuses_what_it_cannot_split() {
         6,
         "more rows than a column",
     );
-    refused(model.clone(), private, LIMB_BITS, 7, "MAX_RANGE_LANES");
+    refused(
+        model.clone(),
+        private,
+        LIMB_BITS,
+        7,
+        "more rows than a column",
+    );
+    // a column of 8 rows holds the binding's row and one group: not the three groups (inputs,
+    // hidden and output blocks) this model has, whatever the columns
+    refused(model.clone(), private, LIMB_BITS, 8, "MAX_RANGE_LANES");
     // more columns than the key header can name
     let big = random_model(&[5, 40, 2], params, 6);
     refused(big, default, LIMB_BITS, 72, "MAX_RANGE_LANES");
@@ -270,4 +315,80 @@ fn a_split_circuit_whose_dot_lane_is_longer_verifies() {
     );
     let witness = MlpWitness::generate(&layout, &input, binding()).expect("honest");
     assert_eq!(mock(&layout, witness), Ok(()));
+}
+
+#[test]
+fn public_values_need_no_rows_of_a_split_range_lane() {
+    // 63 public values (binding, 2 x 30 features, 2 outputs) in columns of 40 rows: as public
+    // rows they would not fit in the first column, as copies to the instance they take none
+    let model = random_model(&[30, 2, 1], MlpParams::default(), 6);
+    let input = inputs(&model, 2, 6);
+    let layout = split(model, (2, 2), (WIDE_LIMB_BITS, false), 40);
+    assert!(layout.range_lanes() >= 2);
+    assert_no_block_straddles(&layout);
+    assert_groups_in_lockstep(&layout);
+    assert_eq!(layout.instance_len(), 63);
+    let witness = MlpWitness::generate(&layout, &input, binding()).expect("honest");
+    assert_eq!(mock(&layout, witness), Ok(()));
+}
+
+#[test]
+fn a_public_value_is_bound_by_its_copy_to_the_instance() {
+    let (layout, honest, _) = late_neuron();
+    let instance = honest.instance();
+    let cells = layout.instance_cells();
+    // the binding, a feature and the last output
+    for index in [0, 1, instance.len() - 1] {
+        let mut claimed = instance.clone();
+        claimed[index] += Fr::ONE;
+        let cell = cells[index];
+        let (column, row) = column_row(&layout, cell.row);
+        let advice = match column {
+            0 => Col::lane(Lane::Z),
+            extra => Col::Advice(layout.num_lanes() + extra - 1),
+        };
+        // the copy between the instance value and its cell fails on both sides
+        let expected = vec![
+            Failure::Permutation {
+                column: Col::Instance(0),
+                row: index,
+            },
+            Failure::Permutation {
+                column: advice,
+                row,
+            },
+        ];
+        assert_fails(
+            mock_with_instance(&layout, honest.clone(), claimed),
+            expected,
+        );
+    }
+}
+
+#[test]
+fn a_forged_padding_slot_fails_its_columns_lookup() {
+    // 3 items: the groups of 6-input signed blocks over more columns than items leave padding
+    let model = random_model(&[5, 7, 6, 2], MlpParams::default(), 2);
+    let input = inputs(&model, 3, 2);
+    let layout = split(model, (2, 3), (LIMB_BITS, true), 72);
+    let honest = MlpWitness::generate(&layout, &input, binding()).expect("honest");
+    assert_eq!(mock(&layout, honest.clone()), Ok(()));
+    let columns = layout.range_groups.columns;
+    let group = (layout.range_groups.groups.iter())
+        .find(|g| g.used < columns)
+        .expect("a group with a padding slot");
+    let slot = columns - 1;
+    let first = group.start + slot * group.len;
+    // the padding repeats slot 0
+    for offset in 0..group.len {
+        let cell = |start: usize| honest.get(zkmlp_circuits::CellRef::z(start + offset));
+        assert_eq!(cell(first), cell(group.start));
+    }
+    // a first limb of 2^20 and more: outside the table's widths
+    let mut forged = honest.clone();
+    let z = zkmlp_circuits::CellRef::z(first);
+    forged.set(z, honest.get(z) + Fr::from(1 << 20));
+    let (column, row) = column_row(&layout, first);
+    assert_eq!((column, row), (slot, group.row));
+    assert_fails(mock(&layout, forged), vec![lookup(row)]);
 }

@@ -5,7 +5,8 @@
 //!      0     8  magic "ZKMLPKEY"
 //!      8     4  key format version (u32 LE): [`KEY_FORMAT_VERSION`]
 //!     12     1  kind: 1 = proving key, 2 = verifying key
-//!     13     1  flags: bit 0 = made from an unsafe (seeded) SRS
+//!     13     1  flags: bit 0 = made from an unsafe (seeded) SRS, bit 1 = public values
+//!                   copied to the instance column (a split range lane), others 0
 //!     14     1  visibility: inputs (bits 0-1), weights (2-3), outputs (4-6);
 //!                   0 = public, 1 = private, 2 = hashed, 3 = fixed, 4 = folded (outputs)
 //!     15     1  limb width of the range checks: 0 = 8 bits, otherwise the width (12)
@@ -293,6 +294,13 @@ impl KeyFile {
     }
 }
 
+/// Bit 0 of header byte 13: the key was made from an unsafe (seeded) SRS.
+const UNSAFE_FLAG: u8 = 0x01;
+
+/// Bit 1 of header byte 13: the public values are copied to the instance column
+/// (`MlpLayout::public_copies`).
+const PUBLIC_COPIES_FLAG: u8 = 0x02;
+
 /// Bit 7 of header byte 15: some layer is checked by Freivalds (`chips::freivalds`).
 const FREIVALDS_BIT: u8 = 0x80;
 
@@ -333,7 +341,14 @@ fn encode(kind: KeyKind, vk: &VerifyingKey, compiled: &CompiledFile, key: &[u8])
     out.extend_from_slice(KEY_MAGIC);
     out.extend_from_slice(&KEY_FORMAT_VERSION.to_le_bytes());
     out.push(kind.byte());
-    out.push(u8::from(vk.srs_is_unsafe));
+    out.push(
+        u8::from(vk.srs_is_unsafe)
+            | if circuit.public_copies {
+                PUBLIC_COPIES_FLAG
+            } else {
+                0
+            },
+    );
     out.push(visibility_byte(&circuit.visibility));
     out.push(limb_byte(&circuit));
     out.extend_from_slice(&compiled.digest.0);
@@ -498,7 +513,7 @@ fn envelope(bytes: &[u8], expected: Option<KeyKind>) -> Result<Envelope<'_>, Art
     };
     let meta = KeyFile {
         kind: found_kind,
-        srs_is_unsafe: bytes[13] & 1 == 1,
+        srs_is_unsafe: bytes[13] & UNSAFE_FLAG != 0,
         model_digest: digest_at(16),
         srs_digest: digest_at(48),
         k: u32_at(bytes, 80),
@@ -514,6 +529,7 @@ fn envelope(bytes: &[u8], expected: Option<KeyKind>) -> Result<Envelope<'_>, Art
             limb_bits: limb_bits_of(bytes[15]),
             freivalds: bytes[15] & FREIVALDS_BIT != 0,
             range_lanes: range_lanes_of(bytes[15]),
+            public_copies: bytes[13] & PUBLIC_COPIES_FLAG != 0,
         },
         input_size: u32_at(bytes, 96) as usize,
         output_size: u32_at(bytes, 100) as usize,
@@ -521,6 +537,9 @@ fn envelope(bytes: &[u8], expected: Option<KeyKind>) -> Result<Envelope<'_>, Art
         batch_size: u32_at(bytes, 116) as usize,
     };
     let malformed = |detail: String| ArtifactError::Malformed { kind, detail };
+    if bytes[13] & !(UNSAFE_FLAG | PUBLIC_COPIES_FLAG) != 0 {
+        return Err(malformed(format!("unknown flags {:#04x}", bytes[13])));
+    }
     meta.circuit
         .fixed_point
         .validate()

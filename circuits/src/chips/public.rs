@@ -14,6 +14,10 @@
 //!
 //! Fewer columns in the permutation means fewer permutation products and one verifying-key
 //! commitment less: with three advice lanes, one product instead of two at degree 5.
+//!
+//! A circuit whose range lane is split over several columns (see [`crate::layout::lanes`])
+//! has no public rows and no such gate: its instance column is in the permutation and each
+//! instance value is a copy of its cell ([`crate::layout::MlpLayout::public_copies`]).
 
 use halo2_proofs::{
     circuit::Region,

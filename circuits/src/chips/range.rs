@@ -176,17 +176,24 @@ impl RangeChip {
         })
     }
 
-    /// Creates the fixed columns and the lookup `"limb in range"` of one more range column
-    /// `z`, against the table of `shared` (a split range lane, see `layout::lanes`): the
-    /// same lookup as [`RangeChip::configure`] makes, with its own tag, factor and offset.
+    /// Makes the lookup `"limb in range"` of one more range column `z` of a split range lane
+    /// (see `layout::lanes`) on the tag, factor, offset and table of `shared`: the same lookup
+    /// as [`RangeChip::configure`] makes. The columns' blocks lie in lockstep (the same
+    /// schedule on the same rows of every column), so one set of fixed columns serves all.
+    ///
+    /// # Panics
+    /// If `shared` is checked by the bit gate (a construction bug: split range lanes are
+    /// lookup-checked).
     pub fn configure_sharing(
         meta: &mut ConstraintSystem<Fr>,
         z: Column<Advice>,
-        shared: &LimbLookup,
+        shared: &RangeConfig,
     ) -> RangeConfig {
-        Self::lookup_lane(meta, z, |_| {
-            (shared.table_tag, shared.table_value, shared.widths.clone())
-        })
+        let lookup = shared
+            .lookup()
+            .expect("split range lanes are lookup-checked (a construction bug)")
+            .clone();
+        Self::limb_lookup(meta, z, lookup, shared.offset)
     }
 
     /// Creates the tag, factor and offset columns of `z`, then takes the table (its tag and
@@ -209,6 +216,16 @@ impl RangeChip {
             table_value,
             widths,
         };
+        Self::limb_lookup(meta, z, lookup, offset)
+    }
+
+    /// The lookup `"limb in range"` over `z` with the given fixed and table columns.
+    fn limb_lookup(
+        meta: &mut ConstraintSystem<Fr>,
+        z: Column<Advice>,
+        lookup: LimbLookup,
+        offset: Column<Fixed>,
+    ) -> RangeConfig {
         meta.lookup("limb in range", |meta| {
             let z_cur = meta.query_advice(z, Rotation::cur());
             let z_next = meta.query_advice(z, Rotation::next());

@@ -160,9 +160,22 @@ impl ReluChip {
         z: Column<Advice>,
         schedule: &RescaleSchedule,
     ) -> ReluConfig {
+        let kind = meta.fixed_column();
+        Self::configure_sharing(meta, z, schedule, kind)
+    }
+
+    /// Creates the gate `"relu"` over one more range column `z` of a split range lane (see
+    /// `layout::lanes`), on the row-kind column `kind` of the first: the range columns' blocks
+    /// lie in lockstep, so a ReLU row is one row of every column.
+    pub fn configure_sharing(
+        meta: &mut ConstraintSystem<Fr>,
+        z: Column<Advice>,
+        schedule: &RescaleSchedule,
+        kind: Column<Fixed>,
+    ) -> ReluConfig {
         let config = ReluConfig {
             z,
-            kind: meta.fixed_column(),
+            kind,
             q_distance: schedule.magnitude_rows as i32 + 1,
         };
         meta.create_gate("relu", |meta| {

@@ -73,10 +73,10 @@ impl MlpLayout {
         // p = 2^g q + T 2^s - 2^(s-1): the rescale's rounding offset cancels, u is a floor.
         let shift = self.push_affine(1 << spec.grid_bits, (half << s) - (1 << (s - 1)), q_row);
         let grid_block = self.push_block(BlockKind::Rescale);
-        let low_relu = self.push_relu_row();
+        let low_relu = self.push_relu_row(grid_block, BlockKind::Rescale);
         let flip = self.push_affine(-1, top, low_relu);
         let high_block = self.push_block(BlockKind::Signed);
-        let high_relu = self.push_relu_row();
+        let high_relu = self.push_relu_row(high_block, BlockKind::Signed);
         let index = self.push_affine(-1, top, high_relu);
         let lookup_row = self.range_len;
         self.range_len += 1;

@@ -222,8 +222,14 @@ impl MlpLayout {
             }
             for width in 1..=MAX_DOT_WIDTH {
                 let options = (limb_bits, packed, FreivaldsMode::Off);
-                let one =
-                    Self::plan_inner(model.clone(), width, batch_size, visibility, options, 0)?;
+                let one = Self::plan_inner(
+                    model.clone(),
+                    width,
+                    batch_size,
+                    visibility,
+                    options,
+                    (0, 1),
+                )?;
                 // only a range lane longer than every other lane gains from a split
                 if one.range_len <= one.side_len.max(one.table_rows()) {
                     continue;
@@ -231,9 +237,7 @@ impl MlpLayout {
                 let k0 = crate::min_k(&one);
                 for k in (k0.saturating_sub(3)..k0).rev() {
                     let lane_rows = (1usize << k).saturating_sub(LANE_MARGIN);
-                    let fits = one.side_len < lane_rows
-                        && one.table_rows() < lane_rows
-                        && one.public_len() < lane_rows;
+                    let fits = one.side_len < lane_rows && one.table_rows() < lane_rows;
                     if !fits {
                         break;
                     }

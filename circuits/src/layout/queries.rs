@@ -34,20 +34,21 @@ impl MlpLayout {
     /// Committed polynomials per row that the prover pays for: advice columns, each lookup's
     /// three (permuted input, permuted table, product; none with bit limbs) and the
     /// permutation's products (the advice columns, `degree - 2` to a product; the instance is
-    /// checked by a gate). The Freivalds check's two second-phase columns count as lanes.
+    /// checked by a gate, or joins them with [`MlpLayout::public_copies`]). The Freivalds check's two second-phase columns count as lanes.
     pub fn prover_columns(&self) -> usize {
         self.prover_columns_in(&crate::constraint_system(self))
     }
 
     /// [`MlpLayout::prover_columns`] with this layout's constraint system already configured.
     ///
-    /// Each extra range column of a split range lane (see [`super::lanes`]) also brings four
-    /// fixed columns, counted as two: `examples/shape_floor` measures a fixed column at about
-    /// half an advice column's cost to the prover.
+    /// The extra range columns of a split range lane (see [`super::lanes`]) share the first
+    /// column's fixed columns, so they add no fixed column to count.
     fn prover_columns_in(&self, cs: &ConstraintSystem<Fr>) -> usize {
         let extra = self.range_lanes() - 1;
         let advice = self.num_lanes() + self.freivalds_columns() + extra;
-        advice + 3 * cs.lookups().len() + advice.div_ceil(cs.degree() - 2) + 2 * extra
+        // the instance column joins the permutation when public values are copied to it
+        let permuted = advice + usize::from(self.public_copies());
+        advice + 3 * cs.lookups().len() + permuted.div_ceil(cs.degree() - 2)
     }
 
     /// The planner's cost: [`MlpLayout::prover_columns`] x `2^k` at [`crate::min_k`], from one
