@@ -12,7 +12,9 @@
 //! The range lane's first rows `0..n` are the *public rows*, one per instance value: the
 //! gate of [`crate::chips::public`] checks `z_i = instance_i` there, and copy constraints tie
 //! `z_i` to the cell holding the value (the binding cell, the input features' cells, then the
-//! outputs' cells). The instance column is not in the permutation.
+//! outputs' cells). The instance column is not in the permutation. A split range lane
+//! ([`lanes`]) has no public rows but the binding's: there the instance column joins the
+//! permutation and each instance value is a copy of its cell ([`MlpLayout::public_copies`]).
 //!
 //! The *binding* is one public field element the proof commits to without computing on it
 //! (e.g. a hash of the NFT being valued), so that a proof cannot be replayed for another
