@@ -602,10 +602,12 @@ fn info(compiled_path: &Path) -> Result<(), CliError> {
     println!("range limbs       {limb_bits}-bit, {check}");
     if stats.range_lanes > 1 {
         // zkmlp_circuits::layout::lanes
+        let layout = file.compiled.layout();
         println!(
-            "range lane        split over {} columns of {} rows",
+            "range lane        split over {} columns in lockstep, {} of at most {} rows each used; public values copied to the instance",
             stats.range_lanes,
-            file.compiled.layout().lane_rows
+            layout.range_column_len(),
+            layout.lane_rows
         );
     }
     println!("lookups           {}", stats.lookups);
