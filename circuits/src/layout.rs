@@ -613,45 +613,6 @@ impl MlpLayout {
         Ok(layout)
     }
 
-    /// Whether the public values are tied to the instance column by copy constraints (the
-    /// instance joins the permutation) rather than by the public-value gate on public rows:
-    /// so with a split range lane (see [`lanes`]), whose many columns already need several
-    /// permutation products, and whose range columns then hold no public rows.
-    pub fn public_copies(&self) -> bool {
-        self.lane_rows > 0
-    }
-
-    /// Public rows at the top of the range lane: one per instance value (see
-    /// [`MlpLayout::instance_entries`]) under the public-value gate; only the binding's row
-    /// when the public values are copied to the instance ([`MlpLayout::public_copies`]).
-    pub fn public_len(&self) -> usize {
-        match self.public_copies() {
-            true => 1,
-            false => self.instance_entries(),
-        }
-    }
-
-    /// Instance values: the binding, then each part's entries as its visibility says (see
-    /// [`Visibility::instance_entries`]).
-    pub fn instance_entries(&self) -> usize {
-        let model = &self.model;
-        let visibility = self.visibility;
-        1 + visibility
-            .inputs
-            .instance_entries(self.batch_size * model.input_size())
-            + visibility.weights.instance_entries(model.parameter_count())
-            + visibility
-                .outputs
-                .instance_entries(self.batch_size * model.output_size())
-    }
-
-    /// The public rows' cells, `z_0..z_(n-1)`, in instance order; row `i` is tied by a copy
-    /// constraint to the `i`-th of [`MlpLayout::instance_cells`] (the binding is row 0 itself).
-    /// With [`MlpLayout::public_copies`], only the binding's row.
-    pub fn public_cells(&self) -> Vec<CellRef> {
-        (0..self.public_len()).map(CellRef::z).collect()
-    }
-
     /// Range-checks every weight and bias once, shared by all batch items.
     fn plan_parameter_blocks(&mut self) {
         for layer_index in 0..self.model.layers.len() {

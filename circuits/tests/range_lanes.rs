@@ -392,3 +392,47 @@ fn a_forged_padding_slot_fails_its_columns_lookup() {
     assert_eq!((column, row), (slot, group.row));
     assert_fails(mock(&layout, forged), vec![lookup(row)]);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config {
+        cases: 32,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    })]
+
+    /// On random shapes, batches, dot widths, limb widths and column heights: every range-lane
+    /// row has a cell of its own (no two share one, none lies past the columns), the groups
+    /// are in lockstep, and the honest witness verifies.
+    #[test]
+    fn every_range_lane_row_has_its_own_cell(
+        sizes in proptest::collection::vec(1usize..=9, 2..=4),
+        (batch, width) in (1usize..=3, 1usize..=3),
+        (wide, packed) in (proptest::bool::ANY, proptest::bool::ANY),
+        lane_rows in 24usize..=96,
+        seed in 0u64..1_000,
+    ) {
+        let model = random_model(&sizes, MlpParams::default(), seed);
+        let limb_bits = if wide { WIDE_LIMB_BITS } else { LIMB_BITS };
+        let options = (limb_bits, packed);
+        let default = VisibilitySettings::default();
+        let Ok(layout) = MlpLayout::plan_split(model.clone(), width, batch, default, options, lane_rows)
+        else {
+            return Ok(());
+        };
+        let (columns, rows) = (layout.range_lanes(), layout.range_column_len());
+        proptest::prop_assert!(columns >= 2 && rows <= lane_rows);
+        let mut seen = std::collections::HashSet::new();
+        for row in 0..layout.range_len {
+            let (column, at) = column_row(&layout, row);
+            proptest::prop_assert!(column < columns && at < rows, "row {} at {:?}", row, (column, at));
+            proptest::prop_assert!(seen.insert((column, at)), "row {} shares {:?}", row, (column, at));
+        }
+        assert_groups_in_lockstep(&layout);
+        let layout = Arc::new(layout);
+        let witness = MlpWitness::generate(&layout, &inputs(&model, batch, seed), binding());
+        // a random model may overflow the activation range: then there is nothing to prove
+        if let Ok(witness) = witness {
+            proptest::prop_assert_eq!(mock(&layout, witness), Ok(()));
+        }
+    }
+}
