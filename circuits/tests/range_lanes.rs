@@ -296,6 +296,12 @@ fn the_planner_splits_only_where_it_pays() {
     };
     let collection = MlpLayout::with_visibility(example.clone(), 64, folded).expect("valid");
     assert_eq!(collection.range_lanes(), 1);
+    // 16 valuations: the cheapest one-column plan (unpacked, W = 1, k = 13) is bound by its
+    // dot lane, the packed one by its range lane, which splits: five columns at k = 10
+    let sixteen = MlpLayout::new_batch(example.clone(), 16).expect("valid");
+    assert_eq!(lanes(&sixteen), (10, 5));
+    assert!(sixteen.strands.iter().any(|s| s.is_packed()));
+    assert_groups_in_lockstep(&sixteen);
     // a batch of 64 public valuations: split, and no block straddles
     let batch = MlpLayout::new_batch(example, 64).expect("valid");
     assert!(batch.range_lanes() >= 2);

@@ -41,10 +41,10 @@
 //!
 //! The split applies to circuits whose range lane holds only blocks and ReLU rows: ReLU and
 //! identity activations, lookup-checked limbs, nothing hashed or folded (Poseidon and the
-//! Horner chain may run on `z`), no Freivalds check. The planner tries it where the range lane
-//! is the longest lane, with columns of at most `L = 2^k - `[`LANE_MARGIN`] rows for a `k`
-//! below the one-column plan's, and keeps it only where it is strictly cheaper (see
-//! `layout/planner.rs`).
+//! Horner chain may run on `z`), no Freivalds check. The planner tries it for the unpacked and
+//! the packed one-column plans whose range lane is their longest lane, with columns of at most
+//! `L = 2^k - `[`LANE_MARGIN`] rows for a `k` below the one-column plan's, and keeps it only
+//! where it is strictly cheaper (see `layout/planner.rs`).
 
 use super::*;
 

@@ -154,6 +154,10 @@ impl MlpLayout {
             && !visibility.weights_are_witnessed()
             && (model.layers.iter()).any(|l| Strands::widest(l, model.params).is_packed());
         let mut best = lookup(false, off)?;
+        // the one-column plans, unpacked and packed, whose range lane is their longest lane:
+        // only those gain from a split
+        let range_bound = |plan: &Self| plan.freivalds.is_empty() && plan.range_len > plan.side_len;
+        let mut to_split = vec![(false, range_bound(&best.1))];
         // Packed, then Freivalds-checked (other layers unpacked, then packed): each kept only
         // if strictly cheaper than everything before it.
         let mut candidates = vec![(true, off)];
@@ -165,17 +169,23 @@ impl MlpLayout {
                 continue;
             }
             let plan = lookup(packed, mode)?;
+            if mode == off {
+                to_split.push((packed, range_bound(&plan.1)));
+            }
             if plan.0 < best.0 && (mode == off || !plan.1.freivalds.is_empty()) {
                 best = plan;
             }
         }
-        // the best one-column plan, then splits of its range lane (packed as it is)
-        // (only a range lane longer than the dot lane gains from a split)
-        if split && best.1.freivalds.is_empty() && best.1.range_len > best.1.side_len {
-            let packed = best.1.strands.iter().any(|s| s.is_packed());
-            let to_beat = best.1.proof_cost();
-            let split = Self::cheapest_split(&model, batch_size, visibility, packed, to_beat)?;
-            best = split.unwrap_or(best);
+        // then splits of the range lane, packed or not as a range-bound one-column plan is
+        // (a batch's cheapest one-column plan may be bound by its dot lane, unpacked, where
+        // its packed plan is bound by its range lane and splits well), each kept only if its
+        // proof costs strictly less than the best plan's
+        if split {
+            for packed in (to_split.iter()).filter_map(|&(packed, bound)| bound.then_some(packed)) {
+                let to_beat = best.1.proof_cost();
+                let split = Self::cheapest_split(&model, batch_size, visibility, packed, to_beat)?;
+                best = split.unwrap_or(best);
+            }
         }
         let squash = (model.layers.iter()).any(|l| matches!(l.activation, Activation::Squash(_)));
         if objective == PlanObjective::Verifier && !squash {
