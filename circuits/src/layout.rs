@@ -58,6 +58,7 @@ mod planner;
 mod queries;
 pub use planner::{PlanObjective, BIT_LIMBS_EXTRA_K, BIT_LIMBS_MAX_K, PROOF_FIXED_COLUMNS};
 mod strand;
+use strand::packed_groups;
 
 pub use freivalds::{FreivaldsItem, FreivaldsLayer, FreivaldsMode};
 
@@ -646,7 +647,7 @@ impl MlpLayout {
         let strands = self.strands[layer_index];
         let neurons: Vec<usize> = (0..layer.output_size()).collect();
         let groups: Vec<&[usize]> = match strands.is_packed() {
-            true => neurons.chunks(strands.slots).collect(),
+            true => packed_groups(&neurons, strands.slots, item_inputs, width),
             false => Vec::new(),
         };
         let packed: Vec<_> = (groups.iter())

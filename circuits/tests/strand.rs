@@ -437,3 +437,57 @@ fn packed_weights_verify_under_hashed_inputs_and_folded_outputs() {
         assert_eq!(mock(&layout, witness), Ok(()), "{outputs}");
     }
 }
+
+#[test]
+fn packed_chains_are_grouped_for_the_fewest_dot_rows() {
+    // 16 neurons of 8, then of 16 inputs, at W = 4: a group of p neurons has inputs + p - 1
+    // terms, so groups of `slots` (13 or 14 terms with 6 or 7 slots, 4 rows) waste a row that
+    // groups of 5 (12 terms, 3 rows) do not
+    let model = random_model(&[8, 16, 16, 1], MlpParams::default(), 7);
+    let width = 4;
+    let layout = packed(model.clone(), width, 1, LIMB_BITS);
+    for layer in 0..2 {
+        let slots = layout.strands[layer].slots;
+        let inputs = model.layers[layer].input_size();
+        let rows = |p: usize| (inputs + p - 1).div_ceil(width);
+        // each group: its neurons share a chain start; sizes in order
+        let mut chains: Vec<(usize, usize, usize)> = Vec::new();
+        for n in &layout.neurons[layer] {
+            match chains.last_mut() {
+                Some((start, _, size)) if *start == n.dot_start => *size += 1,
+                _ => chains.push((n.dot_start, n.dot_rows, 1)),
+            }
+        }
+        assert!(chains.iter().all(|&(_, r, p)| p <= slots && r == rows(p)));
+        let planned: usize = chains.iter().map(|&(_, r, _)| r).sum();
+        // the fewest rows over every split of 16 neurons into groups of at most `slots`
+        // (an independent search), and what chunks of `slots` would take
+        fn fewest(n: usize, slots: usize, rows: &dyn Fn(usize) -> usize) -> usize {
+            (1..=slots.min(n))
+                .map(|p| {
+                    rows(p)
+                        + if p == n {
+                            0
+                        } else {
+                            fewest(n - p, slots, rows)
+                        }
+                })
+                .min()
+                .unwrap_or(0)
+        }
+        let chunked: usize = (0..16)
+            .collect::<Vec<usize>>()
+            .chunks(slots)
+            .map(|g| rows(g.len()))
+            .sum();
+        assert_eq!(planned, fewest(16, slots, &rows), "layer {layer}");
+        assert!(
+            planned < chunked,
+            "layer {layer}: {planned} rows, chunks {chunked}"
+        );
+    }
+    let input = random_input(&model, 7);
+    let witness = MlpWitness::generate(&layout, &input, binding()).expect("honest");
+    assert_eq!(Some(witness.outputs.clone()), reference(&model, &input));
+    assert_eq!(mock(&layout, witness), Ok(()));
+}

@@ -80,3 +80,45 @@ impl MlpLayout {
         }
     }
 }
+
+/// `neurons` split into consecutive groups of at most `slots`, one packed chain each, with the
+/// fewest dot rows: a group of `p` neurons has `inputs + p - 1` terms (the inputs, then the
+/// unpacking terms), `ceil((inputs + p - 1) / width)` rows. Groups of `slots` (the last one
+/// shorter) where those are among the fewest, so a layout they already suit is unchanged;
+/// otherwise the fewest rows, larger groups first. Any group size up to `slots` is sound: the
+/// no-overflow argument of [`crate::chips::strand`] is per slot.
+pub(super) fn packed_groups(
+    neurons: &[usize],
+    slots: usize,
+    inputs: usize,
+    width: usize,
+) -> Vec<&[usize]> {
+    let rows = |p: usize| (inputs + p - 1).div_ceil(width);
+    let chunked: usize = neurons.chunks(slots).map(|g| rows(g.len())).sum();
+    // fewest[i]: the fewest rows for the first i neurons, and the last group's size
+    let mut fewest = vec![(0usize, 0usize); neurons.len() + 1];
+    for i in 1..=neurons.len() {
+        fewest[i] = (1..=slots.min(i))
+            .rev()
+            .map(|p| (fewest[i - p].0 + rows(p), p))
+            .min_by_key(|&(rows, _)| rows)
+            .expect("at least one group size");
+    }
+    if fewest[neurons.len()].0 >= chunked {
+        return neurons.chunks(slots).collect();
+    }
+    let mut ends = Vec::new();
+    let mut end = neurons.len();
+    while end > 0 {
+        ends.push(end);
+        end -= fewest[end].1;
+    }
+    let mut start = 0;
+    (ends.into_iter().rev())
+        .map(|end| {
+            let group = &neurons[start..end];
+            start = end;
+            group
+        })
+        .collect()
+}
