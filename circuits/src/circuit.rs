@@ -308,12 +308,6 @@ impl Circuit<Fr> for MlpCircuit {
         let range = RangeChip::construct(config.range.clone());
         let dot = DotChip::construct(config.dot.clone());
         let relu = ReluChip::construct(config.relu);
-        // the chips of each range column (one unless the range lane is split)
-        let (mut ranges, mut relus) = (vec![range.clone()], vec![relu.clone()]);
-        for (lane_range, lane_relu) in &config.more_range {
-            ranges.push(RangeChip::construct(lane_range.clone()));
-            relus.push(ReluChip::construct(*lane_relu));
-        }
         range.load_table_with(
             &mut layouter,
             &squash::table_entries(&layout.squash_tables, layout.model.params.scale_bits),
@@ -330,13 +324,18 @@ impl Circuit<Fr> for MlpCircuit {
                         None => dot.assign_empty_row(&mut region, row),
                     }
                 }
+                // A split range lane's columns share the first column's fixed columns
+                // (`layout::lanes`): each group's rows are assigned once, by its slot 0, the
+                // block in column 0.
                 for &(start, kind) in &layout.blocks {
-                    let (lane, row) = layout.range_cell(start);
-                    ranges[lane].assign_block_fixed(&mut region, row, layout.block_schedule(kind));
+                    if let (0, row) = layout.range_cell(start) {
+                        range.assign_block_fixed(&mut region, row, layout.block_schedule(kind));
+                    }
                 }
                 for &row in &layout.relu_rows {
-                    let (lane, row) = layout.range_cell(row);
-                    relus[lane].enable(&mut region, row);
+                    if let (0, row) = layout.range_cell(row) {
+                        relu.enable(&mut region, row);
+                    }
                 }
                 if let Some(public) = config.public {
                     PublicChip::construct(public).enable(&mut region, layout.public_len());

@@ -157,7 +157,7 @@ impl MlpLayout {
         // the one-column plans, unpacked and packed, whose range lane is their longest lane:
         // only those gain from a split
         let range_bound = |plan: &Self| plan.freivalds.is_empty() && plan.range_len > plan.side_len;
-        let mut to_split = vec![(false, range_bound(&best.1))];
+        let mut to_split: Vec<bool> = range_bound(&best.1).then_some(false).into_iter().collect();
         // Packed, then Freivalds-checked (other layers unpacked, then packed): each kept only
         // if strictly cheaper than everything before it.
         let mut candidates = vec![(true, off)];
@@ -169,8 +169,8 @@ impl MlpLayout {
                 continue;
             }
             let plan = lookup(packed, mode)?;
-            if mode == off {
-                to_split.push((packed, range_bound(&plan.1)));
+            if mode == off && range_bound(&plan.1) {
+                to_split.push(packed);
             }
             if plan.0 < best.0 && (mode == off || !plan.1.freivalds.is_empty()) {
                 best = plan;
@@ -181,7 +181,7 @@ impl MlpLayout {
         // its packed plan is bound by its range lane and splits well), each kept only if its
         // proof costs strictly less than the best plan's
         if split {
-            for packed in (to_split.iter()).filter_map(|&(packed, bound)| bound.then_some(packed)) {
+            for packed in to_split {
                 let to_beat = best.1.proof_cost();
                 let split = Self::cheapest_split(&model, batch_size, visibility, packed, to_beat)?;
                 best = split.unwrap_or(best);

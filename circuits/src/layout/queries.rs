@@ -34,7 +34,8 @@ impl MlpLayout {
     /// Committed polynomials per row that the prover pays for: advice columns, each lookup's
     /// three (permuted input, permuted table, product; none with bit limbs) and the
     /// permutation's products (the advice columns, `degree - 2` to a product; the instance is
-    /// checked by a gate, or joins them with [`MlpLayout::public_copies`]). The Freivalds check's two second-phase columns count as lanes.
+    /// checked by a gate, or joins them with [`MlpLayout::public_copies`]). The Freivalds
+    /// check's two second-phase columns count as lanes.
     pub fn prover_columns(&self) -> usize {
         self.prover_columns_in(&crate::constraint_system(self))
     }
