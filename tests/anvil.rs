@@ -1,6 +1,8 @@
 //! The anvil client itself: the node starts on 127.0.0.1 under Osaka rules, is gone once the
 //! client is dropped, and charges the same gas as revm for the same single valuation (the
-//! default model: public features, weights fixed in the key, public price).
+//! default model: public features, weights fixed in the key, public price), and gives the
+//! same verdicts and gas as revm on a proof whose range lane is split (its instance column in
+//! the permutation).
 //!
 //! Needs `npm ci` (it installs anvil and solc-js); without the anvil binary each test is
 //! skipped with a message.
@@ -12,11 +14,43 @@ use std::net::TcpStream;
 use zkmlp::{
     evm::{
         compile_oracle, compile_verifier, encode_calldata, nft_binding, submit_valuation_calldata,
-        Anvil, Attestation, Chain, EvmError, LocalEvm, OracleConfig, Solc, HARDFORK,
+        Address, Anvil, Attestation, Chain, CompiledContract, EvmError, LocalEvm, OracleConfig,
+        Solc, HARDFORK,
     },
     quantize::quantize,
-    CompiledModel, MlpParams, ProvingKey, Srs,
+    CompiledModel, MlpParams, Proof, ProvingKey, Srs,
 };
+
+/// Deploys `verifier` on `chain` and calls it: `proof` is accepted; a flipped proof bit, a
+/// proof word rewritten and a changed output are refused by the native verifier and by this
+/// chain's verifier alike. Returns the verifier's address and the gas of the accepted call.
+fn verifier_verdicts(
+    chain: &mut dyn Chain,
+    verifier: &CompiledContract,
+    pk: &ProvingKey,
+    proof: &Proof,
+) -> (Address, u64) {
+    let sender = chain.accounts()[0];
+    let address = chain.deploy(verifier, &[]).unwrap();
+    let direct = chain
+        .call_from(sender, address, encode_calldata(proof))
+        .unwrap();
+    assert!(direct.is_success(), "{}: {direct:?}", chain.name());
+    let mut flipped = proof.clone();
+    flipped.bytes[100] ^= 1;
+    let mut rewritten = proof.clone();
+    rewritten.bytes[64 * 3..64 * 3 + 32].fill(0x11);
+    let mut repriced = proof.clone();
+    repriced.public_inputs.outputs[0] += 1;
+    for bad in [flipped, rewritten, repriced] {
+        assert!(zkmlp::verify(pk.verifying_key(), &bad).is_err());
+        let call = chain
+            .call_from(sender, address, encode_calldata(&bad))
+            .unwrap();
+        assert!(!call.is_success(), "{}: {call:?}", chain.name());
+    }
+    (address, direct.gas_used)
+}
 
 fn spawn() -> Option<Anvil> {
     match Anvil::spawn() {
@@ -62,26 +96,7 @@ fn a_single_valuation_costs_the_same_gas_on_anvil_and_revm() {
     let mut gas = Vec::new();
     for chain in [&mut revm as &mut dyn Chain, &mut anvil] {
         let sender = chain.accounts()[0];
-        let address = chain.deploy(&verifier.contract, &[]).unwrap();
-        let direct = chain
-            .call_from(sender, address, encode_calldata(&proof))
-            .unwrap();
-        assert!(direct.is_success(), "{}: {direct:?}", chain.name());
-        // A flipped proof bit, a proof word rewritten, and a changed price: refused by the
-        // native verifier and by this chain's verifier alike.
-        let mut flipped = proof.clone();
-        flipped.bytes[100] ^= 1;
-        let mut rewritten = proof.clone();
-        rewritten.bytes[64 * 3..64 * 3 + 32].fill(0x11);
-        let mut repriced = proof.clone();
-        repriced.public_inputs.outputs[0] += 1;
-        for bad in [flipped, rewritten, repriced] {
-            assert!(zkmlp::verify(pk.verifying_key(), &bad).is_err());
-            let call = chain
-                .call_from(sender, address, encode_calldata(&bad))
-                .unwrap();
-            assert!(!call.is_success(), "{}: {call:?}", chain.name());
-        }
+        let (address, direct) = verifier_verdicts(chain, &verifier.contract, &pk, &proof);
         let config = OracleConfig::for_model(
             pk.model(),
             Some((pk.verifying_key(), address)),
@@ -102,12 +117,39 @@ fn a_single_valuation_costs_the_same_gas_on_anvil_and_revm() {
             .unwrap();
         assert!(submitted.is_success(), "{}: {submitted:?}", chain.name());
         println!(
-            "{} ({HARDFORK}): verifier call {} gas, submitValuation {} gas",
+            "{} ({HARDFORK}): verifier call {direct} gas, submitValuation {} gas",
             chain.name(),
-            direct.gas_used,
             submitted.gas_used
         );
-        gas.push((direct.gas_used, submitted.gas_used));
+        gas.push((direct, submitted.gas_used));
+    }
+    assert_eq!(gas[0], gas[1], "revm and anvil disagree on gas");
+}
+
+#[test]
+fn a_split_range_lane_proof_gets_the_same_verdicts_and_gas_on_anvil_and_revm() {
+    // 16-64-64-1: its range lane split over two columns in lockstep, its public values copied
+    // to the instance column, which is then in the permutation (`layout::lanes`)
+    let Some(mut anvil) = spawn() else { return };
+    let model = zkmlp::model::Mlp::random(&[16, 64, 64, 1], 7);
+    let compiled = CompiledModel::new(quantize(&model, MlpParams::default()).unwrap()).unwrap();
+    assert!(compiled.stats().range_lanes > 1 && compiled.layout().public_copies());
+    let srs = Srs::unsafe_setup_for_testing(compiled.k(), 7);
+    let pk = ProvingKey::generate(&srs, &compiled).unwrap();
+    let features: Vec<f64> = (0..16).map(|i| (i as f64 * 0.7).sin()).collect();
+    let proof = pk
+        .prove_bound(&features, nft_binding([0xbc; 20], [2; 32]))
+        .unwrap();
+    let verifier = compile_verifier(pk.verifying_key(), &Solc::default()).unwrap();
+    let mut revm = LocalEvm::new();
+    let mut gas = Vec::new();
+    for chain in [&mut revm as &mut dyn Chain, &mut anvil] {
+        let (_, direct) = verifier_verdicts(chain, &verifier.contract, &pk, &proof);
+        println!(
+            "{} ({HARDFORK}): split verifier call {direct} gas",
+            chain.name()
+        );
+        gas.push(direct);
     }
     assert_eq!(gas[0], gas[1], "revm and anvil disagree on gas");
 }
