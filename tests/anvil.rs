@@ -131,15 +131,7 @@ fn a_split_range_lane_proof_gets_the_same_verdicts_and_gas_on_anvil_and_revm() {
     // 16-64-64-1: its range lane split over two columns in lockstep, its public values copied
     // to the instance column, which is then in the permutation (`layout::lanes`)
     let Some(mut anvil) = spawn() else { return };
-    let model = zkmlp::model::Mlp::random(&[16, 64, 64, 1], 7);
-    let compiled = CompiledModel::new(quantize(&model, MlpParams::default()).unwrap()).unwrap();
-    assert!(compiled.stats().range_lanes > 1 && compiled.layout().public_copies());
-    let srs = Srs::unsafe_setup_for_testing(compiled.k(), 7);
-    let pk = ProvingKey::generate(&srs, &compiled).unwrap();
-    let features: Vec<f64> = (0..16).map(|i| (i as f64 * 0.7).sin()).collect();
-    let proof = pk
-        .prove_bound(&features, nft_binding([0xbc; 20], [2; 32]))
-        .unwrap();
+    let (pk, proof) = common::split_lane_proof(7);
     let verifier = compile_verifier(pk.verifying_key(), &Solc::default()).unwrap();
     let mut revm = LocalEvm::new();
     let mut gas = Vec::new();

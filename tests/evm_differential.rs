@@ -202,20 +202,7 @@ fn native_and_evm_verdicts_agree_on_mutated_split_proofs() {
     // A range lane split over two columns in lockstep, public values copied to the instance
     // column, which is then in the permutation (`zkmlp_circuits::layout::lanes`): the
     // verifier's permutation argument over an instance column meets the EVM here.
-    let model = zkmlp::model::Mlp::random(&[16, 64, 64, 1], 7);
-    let quantized = quantize(&model, MlpParams::default()).unwrap();
-    let compiled = CompiledModel::new(quantized).unwrap();
-    assert!(
-        compiled.stats().range_lanes > 1,
-        "the planner splits 16-64-64-1"
-    );
-    assert!(compiled.layout().public_copies());
-    let srs = Srs::unsafe_setup_for_testing(compiled.k(), 8);
-    let pk = ProvingKey::generate(&srs, &compiled).unwrap();
-    let features: Vec<f64> = (0..16).map(|i| (i as f64 * 0.7).sin()).collect();
-    let proof = pk
-        .prove_bound(&features, nft_binding([3; 20], [4; 32]))
-        .unwrap();
+    let (pk, proof) = common::split_lane_proof(8);
     agree_on_mutations(&pk, &proof, (14, SPLIT_CASES), "split-lane proofs");
 }
 

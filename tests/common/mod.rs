@@ -33,3 +33,23 @@ pub fn small_model_salted(salt: f64) -> Mlp {
 pub fn small_model() -> Mlp {
     small_model_salted(0.3)
 }
+
+/// A proving key of 16-64-64-1 (random weights, seed 7) as the planner lays it out: its range
+/// lane split over two columns in lockstep, its public values copied to the instance column,
+/// which is then in the permutation (`zkmlp_circuits::layout::lanes`); unsafe SRS of `seed`.
+/// Also a proof of 16 fixed features bound to an NFT.
+pub fn split_lane_proof(seed: u64) -> (zkmlp::ProvingKey, zkmlp::Proof) {
+    let model = Mlp::random(&[16, 64, 64, 1], 7);
+    let quantized = zkmlp::quantize::quantize(&model, zkmlp::MlpParams::default()).unwrap();
+    let compiled = zkmlp::CompiledModel::new(quantized).unwrap();
+    assert!(
+        compiled.stats().range_lanes > 1 && compiled.layout().public_copies(),
+        "the planner splits 16-64-64-1"
+    );
+    let srs = zkmlp::Srs::unsafe_setup_for_testing(compiled.k(), seed);
+    let pk = zkmlp::ProvingKey::generate(&srs, &compiled).unwrap();
+    let features: Vec<f64> = (0..16).map(|i| (i as f64 * 0.7).sin()).collect();
+    let binding = zkmlp::evm::nft_binding([3; 20], [4; 32]);
+    let proof = pk.prove_bound(&features, binding).unwrap();
+    (pk, proof)
+}
