@@ -96,19 +96,23 @@ fn print_layouts(
         VisibilitySettings::default()
     };
     println!("batch {batch}, folded: {folded}, packing allowed: {packing}");
-    println!("| MLP | params | W | P per layer | advice | range columns | k | rows used | dot rows | range rows | hash rows | table rows |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("| MLP | params | W | P per layer | advice | range columns | public values | k | rows used | dot rows | range rows | hash rows | table rows |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for shape in shapes {
         let model = quantize(&Mlp::random(&parse(shape)?, 7), MlpParams::default())?;
         let compiled = CompiledModel::with_packing(model, batch, visibility, packing)?;
         let stats = compiled.stats();
         println!(
-            "| {shape} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {shape} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             stats.parameters,
             stats.dot_width,
             slots(&compiled),
             stats.advice_columns,
             stats.range_lanes,
+            match compiled.layout().public_copies() {
+                true => "copies",
+                false => "rows",
+            },
             stats.k,
             stats.rows_used,
             stats.dot_rows,

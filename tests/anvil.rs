@@ -127,21 +127,27 @@ fn a_single_valuation_costs_the_same_gas_on_anvil_and_revm() {
 }
 
 #[test]
-fn a_split_range_lane_proof_gets_the_same_verdicts_and_gas_on_anvil_and_revm() {
-    // 16-64-64-1: its range lane split over two columns in lockstep, its public values copied
-    // to the instance column, which is then in the permutation (`layout::lanes`)
+fn split_range_lane_proofs_get_the_same_verdicts_and_gas_on_anvil_and_revm() {
+    // 16-64-64-1: its range lane split over two columns in lockstep, its public values on
+    // public rows as the planner lays it out, or copied to the instance column, which is then
+    // in the permutation (`layout::lanes`)
     let Some(mut anvil) = spawn() else { return };
-    let (pk, proof) = common::split_lane_proof(7);
-    let verifier = compile_verifier(pk.verifying_key(), &Solc::default()).unwrap();
-    let mut revm = LocalEvm::new();
-    let mut gas = Vec::new();
-    for chain in [&mut revm as &mut dyn Chain, &mut anvil] {
-        let (_, direct) = verifier_verdicts(chain, &verifier.contract, &pk, &proof);
-        println!(
-            "{} ({HARDFORK}): split verifier call {direct} gas",
-            chain.name()
-        );
-        gas.push(direct);
+    for (name, (pk, proof)) in [
+        ("public rows", common::split_lane_proof(7)),
+        ("public copies", common::split_copies_proof(7)),
+    ] {
+        let verifier = compile_verifier(pk.verifying_key(), &Solc::default()).unwrap();
+        let mut revm = LocalEvm::new();
+        let mut gas = Vec::new();
+        for chain in [&mut revm as &mut dyn Chain, &mut anvil] {
+            let (_, direct) = verifier_verdicts(chain, &verifier.contract, &pk, &proof);
+            println!(
+                "{} ({HARDFORK}): split verifier ({name}, {} B) call {direct} gas",
+                chain.name(),
+                verifier.contract.deployed_size()
+            );
+            gas.push(direct);
+        }
+        assert_eq!(gas[0], gas[1], "{name}: revm and anvil disagree on gas");
     }
-    assert_eq!(gas[0], gas[1], "revm and anvil disagree on gas");
 }

@@ -459,3 +459,24 @@ fn a_key_file_keeps_the_range_limb_width_and_columns() {
     let proof = pk2.prove_items(&items, [7; 32]).unwrap();
     vk.verify(&proof).unwrap();
 }
+
+#[test]
+fn a_split_key_with_public_rows_clears_the_copies_flag() {
+    // 16-64-64-1: two range columns, its 18 public values on public rows (flags bit 1 clear)
+    let model = zkmlp::model::Mlp::random(&[16, 64, 64, 1], 7);
+    let quantized = zkmlp::quantize::quantize(&model, MlpParams::default()).unwrap();
+    let file = CompiledFile::new(CompiledModel::new(quantized).unwrap());
+    let layout = file.compiled.layout();
+    assert_eq!(layout.range_lanes(), 2);
+    assert!(!layout.public_copies());
+    let srs = Srs::unsafe_setup_for_testing(file.compiled.k(), 5);
+    let pk = ProvingKey::generate(&srs, &file.compiled).unwrap();
+    let vk_bytes = KeyFile::encode_verifying_key(pk.verifying_key(), &file);
+    assert_eq!(vk_bytes[13], 0b01, "unsafe SRS, no public copies");
+    assert_eq!(vk_bytes[15] >> 4 & 0b111, 1, "two range columns");
+    let (meta, vk) = KeyFile::decode_verifying_key(&vk_bytes).unwrap();
+    assert!(!meta.circuit.public_copies);
+    assert_eq!(meta.circuit, zkmlp_circuits::CircuitParams::of(layout));
+    let features: Vec<f64> = (0..16).map(|i| (i as f64 * 0.3).cos()).collect();
+    vk.verify(&pk.prove(&features).unwrap()).unwrap();
+}

@@ -286,14 +286,16 @@ fn layouts(model: &QuantizedMlp, rng: &mut ChaCha8Rng) -> Vec<Arc<MlpLayout>> {
         layouts.push(Arc::new(bits));
     }
     // The range lane split over columns of a random number of rows (`layout::lanes`; ReLU and
-    // identity only), at another random width and limb width, packed where a layer packs.
+    // identity only), at another random width and limb width, packed where a layer packs,
+    // public values on public rows or copied to the instance.
     let width = rng.gen_range(1..=6);
     let options = (
         if rng.gen() { LIMB_BITS } else { WIDE_LIMB_BITS },
         rng.gen(),
+        rng.gen(),
     );
     let lane_rows = rng.gen_range(24..=64);
-    let split = MlpLayout::plan_split(model.clone(), width, 1, default, options, lane_rows);
+    let split = MlpLayout::plan_split_with(model.clone(), width, 1, default, options, lane_rows);
     if let Some(split) = split.ok().filter(|s| s.range_lanes() > 1) {
         layouts.push(Arc::new(split));
     }

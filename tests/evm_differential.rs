@@ -199,11 +199,20 @@ fn mutated_verdicts(
 
 #[test]
 fn native_and_evm_verdicts_agree_on_mutated_split_proofs() {
+    // A range lane split over two columns in lockstep, public values on public rows at the
+    // top of the first (`zkmlp_circuits::layout::lanes`)
+    let (pk, proof) = common::split_lane_proof(8);
+    agree_on_mutations(&pk, &proof, (14, SPLIT_CASES), "split-lane proofs");
+}
+
+#[test]
+fn native_and_evm_verdicts_agree_on_mutated_split_proofs_with_public_copies() {
     // A range lane split over two columns in lockstep, public values copied to the instance
     // column, which is then in the permutation (`zkmlp_circuits::layout::lanes`): the
     // verifier's permutation argument over an instance column meets the EVM here.
-    let (pk, proof) = common::split_lane_proof(8);
-    agree_on_mutations(&pk, &proof, (14, SPLIT_CASES), "split-lane proofs");
+    let (pk, proof) = common::split_copies_proof(8);
+    let label = "split-lane proofs with public copies";
+    agree_on_mutations(&pk, &proof, (15, SPLIT_CASES), label);
 }
 
 #[test]

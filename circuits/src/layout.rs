@@ -13,8 +13,9 @@
 //! gate of [`crate::chips::public`] checks `z_i = instance_i` there, and copy constraints tie
 //! `z_i` to the cell holding the value (the binding cell, the input features' cells, then the
 //! outputs' cells). The instance column is not in the permutation. A split range lane
-//! ([`lanes`]) has no public rows but the binding's: there the instance column joins the
-//! permutation and each instance value is a copy of its cell ([`MlpLayout::public_copies`]).
+//! ([`lanes`]) may instead have no public rows but the binding's: the instance column then
+//! joins the permutation and each instance value is a copy of its cell
+//! ([`MlpLayout::public_copies`]).
 //!
 //! The *binding* is one public field element the proof commits to without computing on it
 //! (e.g. a hash of the NFT being valued), so that a proof cannot be replayed for another
@@ -355,6 +356,9 @@ pub struct MlpLayout {
     pub lane_rows: usize,
     /// With a split range lane, its lockstep groups (see [`lanes`]); none otherwise.
     pub range_groups: RangeGroups,
+    /// Whether the public values are copies of their cells into the instance column (see
+    /// [`MlpLayout::public_copies`]); only ever with a split range lane.
+    pub(crate) copies_to_instance: bool,
 }
 
 impl MlpLayout {
@@ -469,18 +473,25 @@ impl MlpLayout {
         freivalds: FreivaldsMode,
     ) -> Result<Self, SpecError> {
         let options = (limb_bits, packed, freivalds);
-        Self::plan_inner(model, dot_width, batch_size, visibility, options, (0, 1))
+        Self::plan_inner(
+            model,
+            dot_width,
+            batch_size,
+            visibility,
+            options,
+            (0, 1, false),
+        )
     }
 
-    /// [`MlpLayout::plan_options`] with `(lane_rows, columns)` set (see [`lanes`]; `(0, 1)`:
-    /// one range column).
+    /// [`MlpLayout::plan_options`] with `(lane_rows, columns, copies)` set (see [`lanes`];
+    /// `(0, 1, false)`: one range column, public rows).
     fn plan_inner(
         model: QuantizedMlp,
         dot_width: usize,
         batch_size: usize,
         visibility: VisibilitySettings,
         (limb_bits, packed, freivalds): (u32, bool, FreivaldsMode),
-        (lane_rows, columns): (usize, usize),
+        (lane_rows, columns, copies): (usize, usize, bool),
     ) -> Result<Self, SpecError> {
         model.validate()?;
         if !(1..=MAX_LIMB_BITS).contains(&limb_bits) {
@@ -577,6 +588,7 @@ impl MlpLayout {
             batch_size,
             lane_rows,
             range_groups: RangeGroups::new(columns),
+            copies_to_instance: copies && lane_rows > 0,
             model,
         };
         layout.range_len = layout.public_len();

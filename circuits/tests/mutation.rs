@@ -443,15 +443,18 @@ fn every_mutant_of_a_packed_model_is_rejected() {
 
 /// Circuits whose range lane is split over several columns (`layout::lanes`): every block
 /// in a column of its own, columns of a few dozen rows so that blocks, ReLU rows and copies
-/// sit in every column and at column ends.
+/// sit in every column and at column ends; public values copied to the instance, or on public
+/// rows at the top of the first column.
 fn split_models() -> Vec<(&'static str, Arc<MlpLayout>, MlpWitness)> {
     let plan = |model: QuantizedMlp, width: usize, packed: bool, lane_rows: usize, seed: u64| {
+        let copies = lane_rows < 64;
         let mut input = random_input(&model, seed);
         input.extend(random_input(&model, seed + 1));
         let visibility = zkmlp_circuits::VisibilitySettings::default();
-        let options = (LIMB_BITS, packed);
-        let layout = MlpLayout::plan_split(model, width, 2, visibility, options, lane_rows)
+        let options = (LIMB_BITS, packed, copies);
+        let layout = MlpLayout::plan_split_with(model, width, 2, visibility, options, lane_rows)
             .expect("a splittable model");
+        assert_eq!(layout.public_copies(), copies);
         assert!(layout.range_lanes() >= 3);
         let layout = Arc::new(layout);
         let witness = MlpWitness::generate(&layout, &input, binding()).expect("honest witness");
@@ -472,11 +475,24 @@ fn split_models() -> Vec<(&'static str, Arc<MlpLayout>, MlpWitness)> {
         40,
         24,
     );
+    // 15 public rows (binding, 2 x 5 features, 2 x 2 outputs) at the top of column 0
+    let (c, wc) = plan(
+        random_model(&[5, 7, 2], MlpParams::default(), 25),
+        2,
+        true,
+        64,
+        25,
+    );
     vec![
         (
             "4-6-3-2, a batch of 2, range lane over 48-row columns (W = 2)",
             a,
             wa,
+        ),
+        (
+            "5-7-2 packed, a batch of 2, range lane over 64-row columns with public rows (W = 2)",
+            c,
+            wc,
         ),
         (
             "5-7-2 packed, a batch of 2, range lane over 40-row columns (W = 2)",

@@ -13,23 +13,33 @@ use ff::Field;
 use halo2_proofs::halo2curves::bn256::Fr;
 use zkmlp_circuits::{
     chips::{LIMB_BITS, WIDE_LIMB_BITS},
-    layout::{lanes::LANE_MARGIN, BlockKind, FreivaldsMode, Lane, PlanObjective},
+    layout::{lanes::lane_margin, BlockKind, FreivaldsMode, Lane, PlanObjective},
     min_k, Activation, MlpLayout, MlpParams, MlpWitness, QuantizedMlp, SpecError, Visibility,
     VisibilitySettings,
 };
 
 /// `model` planned for `batch` items at dot width `width`, its range lane split into columns
-/// of `lane_rows` rows.
+/// of `lane_rows` rows, its public values copied to the instance.
 fn split(
     model: QuantizedMlp,
     (width, batch): (usize, usize),
     (limb_bits, packed): (u32, bool),
     lane_rows: usize,
 ) -> Arc<MlpLayout> {
+    split_with(model, (width, batch), (limb_bits, packed, true), lane_rows)
+}
+
+/// As [`split`], the public values copied to the instance if `copies`, otherwise on public
+/// rows at the top of range column 0.
+fn split_with(
+    model: QuantizedMlp,
+    (width, batch): (usize, usize),
+    options: (u32, bool, bool),
+    lane_rows: usize,
+) -> Arc<MlpLayout> {
     let visibility = VisibilitySettings::default();
-    let options = (limb_bits, packed);
-    let layout = MlpLayout::plan_split(model, width, batch, visibility, options, lane_rows);
-    Arc::new(layout.expect("a splittable model"))
+    let layout = MlpLayout::plan_split_with(model, width, batch, visibility, options, lane_rows);
+    Arc::new(layout.unwrap_or_else(|e| panic!("a splittable model: {e}")))
 }
 
 /// `batch` random inputs of `model`, one item after another.
@@ -60,9 +70,18 @@ fn assert_no_block_straddles(layout: &MlpLayout) {
             "block at {start} ({kind:?}, {len} rows) straddles"
         );
     }
-    // public values are copied to the instance: the binding's row is the only public row
-    assert!(layout.public_copies());
-    assert_eq!(layout.public_len(), 1);
+    // public values copied to the instance: the binding's row is the only public row; else
+    // one public row per instance value, in column 0, above every group
+    match layout.public_copies() {
+        true => assert_eq!(layout.public_len(), 1),
+        false => assert_eq!(layout.public_len(), layout.instance_len()),
+    }
+    for row in 0..layout.public_len() {
+        assert_eq!(column_row(layout, row), (0, row));
+    }
+    for group in &layout.range_groups.groups {
+        assert!(group.row >= layout.public_len());
+    }
     assert!(layout.range_column_len() <= layout.lane_rows);
 }
 
@@ -268,7 +287,12 @@ fn the_planner_splits_only_where_it_pays() {
     let mid = random_model(&[16, 64, 64, 1], params, 7);
     let planned = MlpLayout::new(mid.clone()).expect("valid");
     assert_eq!(lanes(&planned), (9, 2));
-    assert_eq!(planned.lane_rows, (1 << 9) - LANE_MARGIN);
+    // columns as high as k = 9 allows: the ReLU gate reads z at 4 rotations, so 6 blinding rows
+    assert_eq!(planned.lane_rows, (1 << 9) - lane_margin(6));
+    assert!(
+        !planned.public_copies(),
+        "public rows fit: the instance stays out of the permutation"
+    );
     assert_no_block_straddles(&planned);
     // the example's single inference fits in 2^9 rows already
     let example = random_model(&[8, 16, 16, 1], params, 1);
@@ -399,6 +423,82 @@ fn a_forged_padding_slot_fails_its_columns_lookup() {
     assert_fails(mock(&layout, forged), vec![lookup(row)]);
 }
 
+/// A split circuit with public rows: 4 items of 5-7-6-2 over columns of 96 rows, the 29
+/// public values (binding, 20 features, 8 outputs) on rows `0..29` of column 0.
+fn public_rows_circuit() -> (Arc<MlpLayout>, MlpWitness) {
+    let model = random_model(&[5, 7, 6, 2], MlpParams::default(), 5);
+    let input = inputs(&model, 4, 5);
+    let layout = split_with(model, (2, 4), (LIMB_BITS, true, false), 96);
+    assert!(layout.range_lanes() >= 2);
+    assert!(!layout.public_copies());
+    assert_eq!(layout.public_len(), 29);
+    let honest = MlpWitness::generate(&layout, &input, binding()).expect("honest");
+    (layout, honest)
+}
+
+#[test]
+fn a_split_circuit_with_public_rows_verifies_and_computes_what_one_column_computes() {
+    let (layout, honest) = public_rows_circuit();
+    assert_no_block_straddles(&layout);
+    assert_groups_in_lockstep(&layout);
+    let one = MlpLayout::plan_packed(
+        layout.model.clone(),
+        2,
+        4,
+        VisibilitySettings::default(),
+        LIMB_BITS,
+        true,
+    )
+    .expect("valid");
+    let input = inputs(&layout.model, 4, 5);
+    let reference = MlpWitness::generate(&Arc::new(one), &input, binding()).expect("honest");
+    assert_eq!(honest.outputs, reference.outputs);
+    assert_eq!(honest.instance(), reference.instance());
+    assert_eq!(mock(&layout, honest), Ok(()));
+}
+
+#[test]
+fn a_public_row_of_a_split_circuit_is_checked_against_the_instance() {
+    let (layout, honest) = public_rows_circuit();
+    let instance = honest.instance();
+    // the binding, a feature and the last output
+    for index in [0, 1, instance.len() - 1] {
+        // another claimed value: the public gate fails on its row, the instance is in no copy
+        let mut claimed = instance.clone();
+        claimed[index] += Fr::ONE;
+        assert_fails(
+            mock_with_instance(&layout, honest.clone(), claimed),
+            vec![public_value(index)],
+        );
+        // the public row changed with the claim: its copy to the value's cell fails instead
+        if index == 0 {
+            continue; // the binding's row is its own cell: the gate alone binds it
+        }
+        let mut forged = honest.clone();
+        let row = zkmlp_circuits::CellRef::z(index);
+        forged.set(row, honest.get(row) + Fr::ONE);
+        let mut claimed = instance.clone();
+        claimed[index] += Fr::ONE;
+        let cell = layout.instance_cells()[index];
+        let (column, at) = column_row(&layout, cell.row);
+        let advice = match column {
+            0 => Col::lane(Lane::Z),
+            extra => Col::Advice(layout.num_lanes() + extra - 1),
+        };
+        let expected = vec![
+            Failure::Permutation {
+                column: Col::lane(Lane::Z),
+                row: index,
+            },
+            Failure::Permutation {
+                column: advice,
+                row: at,
+            },
+        ];
+        assert_fails(mock_with_instance(&layout, forged, claimed), expected);
+    }
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::test_runner::Config {
         cases: 32,
@@ -406,22 +506,25 @@ proptest::proptest! {
         ..proptest::test_runner::Config::default()
     })]
 
-    /// On random shapes, batches, dot widths, limb widths and column heights: every range-lane
-    /// row has a cell of its own (no two share one, none lies past the columns), the groups
-    /// are in lockstep, and the honest witness verifies.
+    /// On random shapes, batches, dot widths, limb widths, column heights and public modes
+    /// (copies or rows): every range-lane row has a cell of its own (no two share one, none
+    /// lies past the columns), no block straddles, the groups are in lockstep, and the honest
+    /// witness verifies.
     #[test]
     fn every_range_lane_row_has_its_own_cell(
         sizes in proptest::collection::vec(1usize..=9, 2..=4),
         (batch, width) in (1usize..=3, 1usize..=3),
         (wide, packed) in (proptest::bool::ANY, proptest::bool::ANY),
+        copies in proptest::bool::ANY,
         lane_rows in 24usize..=96,
         seed in 0u64..1_000,
     ) {
         let model = random_model(&sizes, MlpParams::default(), seed);
         let limb_bits = if wide { WIDE_LIMB_BITS } else { LIMB_BITS };
-        let options = (limb_bits, packed);
+        let options = (limb_bits, packed, copies);
         let default = VisibilitySettings::default();
-        let Ok(layout) = MlpLayout::plan_split(model.clone(), width, batch, default, options, lane_rows)
+        let Ok(layout) =
+            MlpLayout::plan_split_with(model.clone(), width, batch, default, options, lane_rows)
         else {
             return Ok(());
         };
@@ -433,6 +536,8 @@ proptest::proptest! {
             proptest::prop_assert!(column < columns && at < rows, "row {} at {:?}", row, (column, at));
             proptest::prop_assert!(seen.insert((column, at)), "row {} shares {:?}", row, (column, at));
         }
+        proptest::prop_assert_eq!(layout.public_copies(), copies);
+        assert_no_block_straddles(&layout);
         assert_groups_in_lockstep(&layout);
         let layout = Arc::new(layout);
         let witness = MlpWitness::generate(&layout, &inputs(&model, batch, seed), binding());

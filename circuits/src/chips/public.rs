@@ -16,8 +16,9 @@
 //! commitment less: with three advice lanes, one product instead of two at degree 5.
 //!
 //! A circuit whose range lane is split over several columns (see [`crate::layout::lanes`])
-//! has no public rows and no such gate: its instance column is in the permutation and each
-//! instance value is a copy of its cell ([`crate::layout::MlpLayout::public_copies`]).
+//! has its public rows in the first column, or, where the planner finds it cheaper, none and
+//! no such gate: its instance column is then in the permutation and each instance value is a
+//! copy of its cell ([`crate::layout::MlpLayout::public_copies`]).
 
 use halo2_proofs::{
     circuit::Region,

@@ -25,14 +25,24 @@
 //!   free and prove nothing;
 //! - copies name range-lane rows, mapped to the same cells on both sides.
 //!
-//! The public values are not copied into public rows checked by the public-value gate (see
-//! [`crate::chips::public`]): the instance column joins the permutation and each instance
-//! value is tied by a copy constraint to the cell that holds it
-//! ([`MlpLayout::public_copies`]): the binding's row, an input's block start, an output's
-//! cell. A batch of 256 valuations of 8-16-16-1 has 2,305 instance values: as public rows
-//! they would take 2,305 range rows (a seventh range column at `k = 13`), while the instance
-//! column costs the permutation nothing when the advice columns leave room in its last
-//! product, and at most one product more.
+//! The public values are checked in one of two ways, which the planner chooses by proof cost
+//! ([`MlpLayout::public_copies`]):
+//! - *public rows*, as in one column (see [`crate::chips::public`]): range-lane rows `0..n`,
+//!   before every group, are rows `0..n` of column 0, one per instance value, under the
+//!   public-value gate; the other range columns idle on those rows (their cells there are in
+//!   no copy and no block, so their values are free and prove nothing) and the groups start
+//!   at row `n` of every column. The instance column stays out of the permutation.
+//! - *copies*: the instance column joins the permutation and each instance value is tied by a
+//!   copy constraint to the cell that holds it: the binding's row, an input's block start, an
+//!   output's cell. Only the binding's row is a public row. A batch of 256 valuations of
+//!   8-16-16-1 has 2,305 instance values: as public rows they would take 2,305 rows of every
+//!   range column (a seventh range column at `k = 13`), while the instance column costs the
+//!   permutation nothing when the advice columns leave room in its last product, and at most
+//!   one product more.
+//!
+//! A single valuation of 16-64-64-1 has 18 public values: as rows they fit in two columns at
+//! `k = 9`, and keep the instance out of the permutation, whose 6 advice columns then need two
+//! products instead of three.
 //!
 //! Measured with `examples/shape_floor` (2026-12-07, one run, synthetic `create_proof` at
 //! `k = 13`, 2,305 instance values): 13 advice columns, 7 lookups and 37 fixed columns (a
@@ -43,8 +53,8 @@
 //! identity activations, lookup-checked limbs, nothing hashed or folded (Poseidon and the
 //! Horner chain may run on `z`), no Freivalds check. The planner tries it for the unpacked and
 //! the packed one-column plans whose range lane is their longest lane, with columns of at most
-//! `L = 2^k - `[`LANE_MARGIN`] rows for a `k` below the one-column plan's, and keeps it only
-//! where it is strictly cheaper (see `layout/planner.rs`).
+//! `L = 2^k - `[`lane_margin`] rows for a `k` below the one-column plan's, public rows or
+//! copies, and keeps it only where it is strictly cheaper (see `layout/planner.rs`).
 
 use super::*;
 
@@ -54,9 +64,12 @@ pub const MAX_RANGE_LANES: usize = 8;
 // a key file's header holds the range columns minus one in three bits
 const _: () = assert!(MAX_RANGE_LANES <= 8);
 
-/// Rows a range column leaves free below `2^k` for the blinding rows (and the one row a
-/// block's last lookup reads past it): more than any constraint system here needs.
-pub const LANE_MARGIN: usize = 16;
+/// Rows a range column leaves free below `2^k`, for a constraint system with
+/// `blinding_factors` blinding rows: those, the row halo2 keeps after them, and the one row a
+/// column's last block reads past its end ([`crate::min_k`] counts the same rows).
+pub fn lane_margin(blinding_factors: usize) -> usize {
+    blinding_factors + 2
+}
 
 /// One lockstep group of a split range lane (see the module docs): `columns` slots of `len`
 /// rows, slot `j` holding range-lane rows `start + j len .. start + (j + 1) len` on rows
@@ -153,8 +166,8 @@ impl RangeGroups {
 
 impl MlpLayout {
     /// Plans as [`MlpLayout::plan_packed`] (Freivalds checks off), with the range lane split
-    /// in lockstep over the fewest columns (two at least) whose rows fit in `lane_rows` (see
-    /// the module docs).
+    /// in lockstep over the fewest columns (two at least) whose rows fit in `lane_rows`, and the
+    /// public values copied to the instance column (see the module docs).
     ///
     /// # Errors
     /// As [`MlpLayout::plan_packed`]; [`SpecError::InvalidRangeSplit`] if the model or the
@@ -168,13 +181,31 @@ impl MlpLayout {
         (limb_bits, packed): (u32, bool),
         lane_rows: usize,
     ) -> Result<Self, SpecError> {
+        let options = (limb_bits, packed, true);
+        Self::plan_split_with(model, dot_width, batch_size, visibility, options, lane_rows)
+    }
+
+    /// Plans as [`MlpLayout::plan_split`], with the public values copied to the instance
+    /// column if `copies`, otherwise on public rows at the top of range column 0 (the other
+    /// range columns idle on those rows; see the module docs).
+    ///
+    /// # Errors
+    /// As [`MlpLayout::plan_split`].
+    pub fn plan_split_with(
+        model: QuantizedMlp,
+        dot_width: usize,
+        batch_size: usize,
+        visibility: VisibilitySettings,
+        (limb_bits, packed, copies): (u32, bool, bool),
+        lane_rows: usize,
+    ) -> Result<Self, SpecError> {
         let invalid = |reason| SpecError::InvalidRangeSplit { lane_rows, reason };
         if let Err(reason) = split_supported(&model, visibility, limb_bits) {
             return Err(invalid(reason));
         }
         let options = (limb_bits, packed, FreivaldsMode::Off);
         let plan = |columns: usize| {
-            let split = (lane_rows.max(1), columns);
+            let split = (lane_rows.max(1), columns, copies);
             Self::plan_inner(
                 model.clone(),
                 dot_width,
@@ -185,7 +216,13 @@ impl MlpLayout {
             )
         };
         let two = plan(2)?;
-        if two.range_groups.groups.iter().any(|g| g.len >= lane_rows) {
+        let public = two.public_len();
+        if two
+            .range_groups
+            .groups
+            .iter()
+            .any(|g| public + g.len > lane_rows)
+        {
             return Err(invalid(
                 "a block and its ReLU row take more rows than a column",
             ));

@@ -12,7 +12,7 @@
 //! [`crate::chips::range::configure_bits`]: crate::chips::range::RangeChip::configure_bits
 
 use super::{
-    lanes::{split_supported, LANE_MARGIN},
+    lanes::{lane_margin, split_supported},
     FreivaldsMode, MlpLayout, MAX_FOLDED_LANES,
 };
 use crate::chips::{
@@ -214,7 +214,8 @@ impl MlpLayout {
     }
 
     /// The cheapest plan with a split range lane (see [`super::lanes`]) over every dot width
-    /// and lookup limb width, at each `k` up to three below the one-column plan's, if its
+    /// and lookup limb width, with public rows or public copies, and columns as high as
+    /// [`lane_margin`] allows at each `k` up to three below the one-column plan's, if its
     /// [`MlpLayout::proof_cost`] is strictly less than `to_beat`; `None` if the model cannot be
     /// split or no split pays. The plan is returned with its proof cost (the caller compares
     /// it with other plans' proof costs only through `to_beat`).
@@ -238,37 +239,46 @@ impl MlpLayout {
                     batch_size,
                     visibility,
                     options,
-                    (0, 1),
+                    (0, 1, false),
                 )?;
                 // only a range lane longer than every other lane gains from a split
                 if one.range_len <= one.side_len.max(one.table_rows()) {
                     continue;
                 }
                 let k0 = crate::min_k(&one);
-                for k in (k0.saturating_sub(3)..k0).rev() {
-                    let lane_rows = (1usize << k).saturating_sub(LANE_MARGIN);
+                let margin = lane_margin(crate::constraint_system(&one).blinding_factors());
+                'k: for k in (k0.saturating_sub(3)..k0).rev() {
+                    let lane_rows = (1usize << k).saturating_sub(margin);
                     let fits = one.side_len < lane_rows && one.table_rows() < lane_rows;
                     if !fits {
                         break;
                     }
-                    let options = (limb_bits, packed);
-                    let Ok(split) = Self::plan_split(
-                        model.clone(),
-                        width,
-                        batch_size,
-                        visibility,
-                        options,
-                        lane_rows,
-                    ) else {
-                        break;
-                    };
-                    if split.range_lanes() < 2 || crate::min_k(&split) != k {
-                        continue;
-                    }
-                    let cost = split.proof_cost();
-                    let cheapest = best.as_ref().map_or(to_beat, |(c, _)| *c);
-                    if cost < cheapest {
-                        best = Some((cost, split));
+                    // public rows first: on a tie they keep the instance out of the permutation
+                    for copies in [false, true] {
+                        let options = (limb_bits, packed, copies);
+                        let planned = Self::plan_split_with(
+                            model.clone(),
+                            width,
+                            batch_size,
+                            visibility,
+                            options,
+                            lane_rows,
+                        );
+                        let split = match planned {
+                            Ok(split) => split,
+                            // copies take the fewest range rows: if they cannot split, no k
+                            // below this one can
+                            Err(_) if copies => break 'k,
+                            Err(_) => continue,
+                        };
+                        if split.range_lanes() < 2 || crate::min_k(&split) != k {
+                            continue;
+                        }
+                        let cost = split.proof_cost();
+                        let cheapest = best.as_ref().map_or(to_beat, |(c, _)| *c);
+                        if cost < cheapest {
+                            best = Some((cost, split));
+                        }
                     }
                 }
             }

@@ -177,11 +177,12 @@ impl MlpLayout {
     }
 
     /// Whether the public values are tied to the instance column by copy constraints (the
-    /// instance joins the permutation) rather than by the public-value gate on public rows:
-    /// so with a split range lane (see [`lanes`]), whose many columns already need several
-    /// permutation products, and whose range columns then hold no public rows.
+    /// instance joins the permutation) rather than by the public-value gate on public rows.
+    /// Only a split range lane (see [`lanes`]) may copy: the planner copies where the public
+    /// rows would cost more (a batch's many public values would take range columns of their
+    /// own) and keeps public rows where the instance would add a permutation product.
     pub fn public_copies(&self) -> bool {
-        self.lane_rows > 0
+        self.copies_to_instance
     }
 
     /// Public rows at the top of the range lane: one per instance value (see
