@@ -36,131 +36,24 @@
 //! - unknown fields are rejected, so a misspelled key is an error rather than silently ignored.
 //!
 //! The model above maps 3 features to 1 output through 2 hidden ReLU units.
+//!
+//! This module holds the model types, their file format and [`ModelError`]; [`Activation`],
+//! [`Head`] and [`softmax`] are defined in the `activation` submodule, validation and the
+//! forward pass ([`Mlp::validate`], [`Mlp::forward`]) in the `eval` submodule.
+
+mod activation;
+mod eval;
 
 use std::{fs, path::Path, path::PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use activation::{softmax, Activation, Head};
+
 /// Value of the `format` field of a model file.
 pub const FORMAT: &str = "zkmlp-mlp";
 /// Value of the `version` field of a model file.
 pub const FORMAT_VERSION: u64 = 1;
-
-/// The non-linearity applied after a layer's affine map. Serialized as `"relu"`,
-/// `"identity"`, `"sigmoid"`, `"tanh"` or `{"leaky_relu": {"alpha": a}}`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Activation {
-    /// `y = max(z, 0)`.
-    Relu,
-    /// `y = z`.
-    Identity,
-    /// `y = z` for `z >= 0`, `alpha * z` below.
-    LeakyRelu {
-        /// The slope below zero.
-        alpha: f64,
-    },
-    /// `y = 1 / (1 + e^-z)`.
-    Sigmoid,
-    /// `y = tanh(z)`.
-    Tanh,
-}
-
-impl Activation {
-    /// Applies the activation to one value.
-    pub fn apply(self, z: f64) -> f64 {
-        match self {
-            Self::Relu => z.max(0.0),
-            Self::Identity => z,
-            Self::LeakyRelu { alpha } => {
-                if z >= 0.0 {
-                    z
-                } else {
-                    alpha * z
-                }
-            }
-            Self::Sigmoid => 1.0 / (1.0 + (-z).exp()),
-            Self::Tanh => z.tanh(),
-        }
-    }
-}
-
-/// What a classifier's exported graph does after the proven outputs (see [`crate::onnx`]).
-///
-/// The circuit proves the last layer's outputs (logits or probabilities); a head is a
-/// deterministic function of them that a verifier applies to the public outputs itself.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub enum Head {
-    /// The outputs are the model's result.
-    #[default]
-    Values,
-    /// `softmax(outputs)`: probabilities of the classes. Monotone, so the class is the
-    /// argmax of the proven logits.
-    Softmax,
-    /// `sigmoid(outputs)`: the proven outputs are logits (see [`Mlp::split_output_squash`]).
-    Sigmoid,
-    /// `tanh(outputs)` (see [`Mlp::split_output_squash`]).
-    Tanh,
-    /// The index of the largest output (the first on a tie, as ONNX `ArgMax`), mapped
-    /// through `labels` when the export names its classes (scikit-learn's `classes_`).
-    ArgMax {
-        /// `labels[i]` is the class label of output `i`; `None` for the index itself.
-        labels: Option<Vec<i64>>,
-    },
-}
-
-impl Head {
-    /// The class the outputs select: argmax (first on a tie) of the outputs, or, for a
-    /// single output (a binary classifier's probability or logit), `1` when it is above
-    /// `threshold` (`0.5` for probabilities, `0` for logits), mapped through the labels.
-    pub fn class(&self, outputs: &[f64], threshold: f64) -> i64 {
-        let index = match outputs {
-            [single] => i64::from(*single > threshold),
-            _ => {
-                let mut best = 0;
-                for (i, v) in outputs.iter().enumerate() {
-                    if *v > outputs[best] {
-                        best = i;
-                    }
-                }
-                best as i64
-            }
-        };
-        match self {
-            Self::ArgMax {
-                labels: Some(labels),
-            } => usize::try_from(index)
-                .ok()
-                .and_then(|i| labels.get(i))
-                .copied()
-                .unwrap_or(index),
-            _ => index,
-        }
-    }
-
-    /// The head applied to the outputs: softmax probabilities for [`Head::Softmax`], the
-    /// class (as one value) for [`Head::ArgMax`], the outputs themselves otherwise.
-    pub fn apply(&self, outputs: &[f64]) -> Vec<f64> {
-        match self {
-            Self::Values => outputs.to_vec(),
-            Self::Softmax => softmax(outputs),
-            Self::Sigmoid => outputs
-                .iter()
-                .map(|&v| Activation::Sigmoid.apply(v))
-                .collect(),
-            Self::Tanh => outputs.iter().map(|v| v.tanh()).collect(),
-            Self::ArgMax { .. } => vec![self.class(outputs, 0.0) as f64],
-        }
-    }
-}
-
-/// `e^(v_i - max) / sum_j e^(v_j - max)`.
-pub fn softmax(values: &[f64]) -> Vec<f64> {
-    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let exps: Vec<f64> = values.iter().map(|v| (v - max).exp()).collect();
-    let sum: f64 = exps.iter().sum();
-    exps.into_iter().map(|e| e / sum).collect()
-}
 
 /// One dense layer: `y_j = act(biases[j] + sum_i weights[j][i] * x_i)`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -305,185 +198,6 @@ impl Mlp {
             source,
         })
     }
-
-    /// Checks that the model has layers, that no layer is empty, that shapes chain, and that
-    /// every weight and bias is finite.
-    ///
-    /// # Errors
-    /// The first problem found, as [`ModelError::NoLayers`], [`ModelError::EmptyLayer`],
-    /// [`ModelError::ShapeMismatch`], [`ModelError::BiasCount`] or [`ModelError::NonFinite`].
-    pub fn validate(&self) -> Result<(), ModelError> {
-        if self.layers.is_empty() {
-            return Err(ModelError::NoLayers);
-        }
-        let mut expected_inputs = self.input_size();
-        for (index, layer) in self.layers.iter().enumerate() {
-            let outputs = layer.output_size();
-            if outputs == 0 || expected_inputs == 0 {
-                return Err(ModelError::EmptyLayer { layer: index });
-            }
-            if let Some(row) = layer
-                .weights
-                .iter()
-                .position(|r| r.len() != expected_inputs)
-            {
-                return Err(ModelError::ShapeMismatch {
-                    layer: index,
-                    row,
-                    expected: expected_inputs,
-                    got: layer.weights[row].len(),
-                });
-            }
-            if layer.biases.len() != outputs {
-                return Err(ModelError::BiasCount {
-                    layer: index,
-                    expected: outputs,
-                    got: layer.biases.len(),
-                });
-            }
-            if let Some(flat) = layer.weights.iter().flatten().position(|w| !w.is_finite()) {
-                return Err(ModelError::NonFinite {
-                    layer: index,
-                    what: "weight",
-                    index: flat,
-                });
-            }
-            if let Some(bias) = layer.biases.iter().position(|b| !b.is_finite()) {
-                return Err(ModelError::NonFinite {
-                    layer: index,
-                    what: "bias",
-                    index: bias,
-                });
-            }
-            if let Activation::LeakyRelu { alpha } = layer.activation {
-                if !alpha.is_finite() {
-                    return Err(ModelError::NonFinite {
-                        layer: index,
-                        what: "slope",
-                        index: 0,
-                    });
-                }
-            }
-            expected_inputs = outputs;
-        }
-        Ok(())
-    }
-
-    /// The model with a final sigmoid or tanh replaced by identity, and the head that applies
-    /// it to the outputs: the circuit proves the logits, and both functions are monotone, so a
-    /// threshold on the probability is a threshold on the logit. Other models are returned as
-    /// they are, with [`Head::Values`].
-    pub fn split_output_squash(&self) -> (Mlp, Head) {
-        let mut model = self.clone();
-        let head = match model.layers.last_mut() {
-            Some(last) if last.activation == Activation::Sigmoid => {
-                last.activation = Activation::Identity;
-                Head::Sigmoid
-            }
-            Some(last) if last.activation == Activation::Tanh => {
-                last.activation = Activation::Identity;
-                Head::Tanh
-            }
-            _ => Head::Values,
-        };
-        (model, head)
-    }
-
-    /// Number of input features (0 for a model without layers).
-    pub fn input_size(&self) -> usize {
-        self.layers.first().map_or(0, DenseLayer::input_size)
-    }
-
-    /// Number of outputs (0 for a model without layers).
-    pub fn output_size(&self) -> usize {
-        self.layers.last().map_or(0, DenseLayer::output_size)
-    }
-
-    /// A random model with the given layer sizes (`sizes[0]` inputs, then each layer's
-    /// outputs), ReLU between layers and identity at the end: weights uniform in
-    /// `[-1.7, 1.7] / sqrt(fan_in)` (about unit variance per output), biases uniform in
-    /// `[-0.1, 0.1]`, deterministic in `seed`. For benchmarks, examples and tests.
-    ///
-    /// # Panics
-    /// If `sizes` has fewer than two entries or contains a zero.
-    pub fn random(sizes: &[usize], seed: u64) -> Self {
-        use rand::{Rng, SeedableRng};
-        assert!(
-            sizes.len() >= 2 && !sizes.contains(&0),
-            "an MLP needs nonzero layer sizes"
-        );
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let layers = sizes
-            .windows(2)
-            .enumerate()
-            .map(|(i, pair)| {
-                let scale = (pair[0] as f64).sqrt().recip();
-                DenseLayer {
-                    weights: (0..pair[1])
-                        .map(|_| {
-                            (0..pair[0])
-                                .map(|_| rng.gen_range(-1.7..1.7) * scale)
-                                .collect()
-                        })
-                        .collect(),
-                    biases: (0..pair[1]).map(|_| rng.gen_range(-0.1..0.1)).collect(),
-                    activation: if i + 2 == sizes.len() {
-                        Activation::Identity
-                    } else {
-                        Activation::Relu
-                    },
-                }
-            })
-            .collect();
-        Self { layers }
-    }
-
-    /// Number of weights and biases.
-    pub fn parameter_count(&self) -> usize {
-        self.layers
-            .iter()
-            .map(|l| l.weights.iter().map(Vec::len).sum::<usize>() + l.biases.len())
-            .sum()
-    }
-
-    /// Runs the model on one feature vector.
-    ///
-    /// # Errors
-    /// Any [`Mlp::validate`] error; [`ModelError::FeatureCount`] when `x` has the wrong
-    /// length; [`ModelError::NonFiniteFeature`] for a NaN or infinite feature;
-    /// [`ModelError::NonFiniteActivation`] when a value overflows to infinity on the way.
-    pub fn forward(&self, x: &[f64]) -> Result<Vec<f64>, ModelError> {
-        self.validate()?;
-        if x.len() != self.input_size() {
-            return Err(ModelError::FeatureCount {
-                expected: self.input_size(),
-                got: x.len(),
-            });
-        }
-        if let Some(index) = x.iter().position(|v| !v.is_finite()) {
-            return Err(ModelError::NonFiniteFeature { index });
-        }
-        let mut values = x.to_vec();
-        for (index, layer) in self.layers.iter().enumerate() {
-            let next: Vec<f64> = layer
-                .weights
-                .iter()
-                .zip(&layer.biases)
-                .map(|(row, bias)| {
-                    let z = bias + row.iter().zip(&values).map(|(w, v)| w * v).sum::<f64>();
-                    layer.activation.apply(z)
-                })
-                .collect();
-            if let Some(neuron) = next.iter().position(|v| !v.is_finite()) {
-                return Err(ModelError::NonFiniteActivation {
-                    layer: index,
-                    neuron,
-                });
-            }
-            values = next;
-        }
-        Ok(values)
-    }
 }
 
 /// Why a float model cannot be loaded, saved or run.
@@ -595,16 +309,10 @@ mod tests {
       ]
     }"#;
 
-    fn example() -> Mlp {
+    /// The model of the module docs' example, loaded from JSON (shared with the other
+    /// modules' tests).
+    pub(super) fn example() -> Mlp {
         Mlp::from_json(EXAMPLE).unwrap()
-    }
-
-    fn layer(weights: Vec<Vec<f64>>, biases: Vec<f64>, activation: Activation) -> DenseLayer {
-        DenseLayer {
-            weights,
-            biases,
-            activation,
-        }
     }
 
     #[test]
@@ -615,16 +323,6 @@ mod tests {
         assert_eq!(model.parameter_count(), 2 * 3 + 2 + 2 + 1);
         assert_eq!(model.layers[0].activation, Activation::Relu);
         assert_eq!(model.layers[1].activation, Activation::Identity);
-    }
-
-    #[test]
-    fn forward_matches_hand_computation() {
-        // h0 = relu(0.1 + 0.5*1 - 1.25*2 + 2*(-1)) = relu(-3.9) = 0
-        // h1 = relu(-0.2 + 1*1 + 0 - 0.75*(-1)) = 1.55
-        // y  = 0.25 + 1.5*0 - 0.5*1.55 = -0.525
-        let y = example().forward(&[1.0, 2.0, -1.0]).unwrap();
-        assert_eq!(y.len(), 1);
-        assert!((y[0] - -0.525).abs() < 1e-12, "{y:?}");
     }
 
     #[test]
@@ -756,79 +454,6 @@ mod tests {
                 expected: 1,
                 got: 2
             })
-        ));
-    }
-
-    #[test]
-    fn non_finite_parameters_are_rejected() {
-        let mut model = example();
-        model.layers[1].weights[0][1] = f64::NAN;
-        assert!(matches!(
-            model.validate(),
-            Err(ModelError::NonFinite {
-                layer: 1,
-                what: "weight",
-                index: 1
-            })
-        ));
-        let mut model = example();
-        model.layers[0].weights[1][2] = f64::INFINITY;
-        assert!(matches!(
-            model.validate(),
-            Err(ModelError::NonFinite {
-                layer: 0,
-                what: "weight",
-                index: 5
-            })
-        ));
-        let mut model = example();
-        model.layers[0].biases[1] = f64::NEG_INFINITY;
-        assert!(matches!(
-            model.forward(&[0.0; 3]),
-            Err(ModelError::NonFinite {
-                layer: 0,
-                what: "bias",
-                index: 1
-            })
-        ));
-        // serde_json writes non-finite floats as null, which does not load back.
-        assert!(matches!(
-            Mlp::from_json(&model.to_json()),
-            Err(ModelError::Json(_))
-        ));
-    }
-
-    #[test]
-    fn forward_checks_its_input() {
-        let model = example();
-        assert!(matches!(
-            model.forward(&[1.0, 2.0]),
-            Err(ModelError::FeatureCount {
-                expected: 3,
-                got: 2
-            })
-        ));
-        assert!(matches!(
-            model.forward(&[1.0, f64::NAN, 0.0]),
-            Err(ModelError::NonFiniteFeature { index: 1 })
-        ));
-        assert!(matches!(
-            model.forward(&[1.0, 0.0, f64::NEG_INFINITY]),
-            Err(ModelError::NonFiniteFeature { index: 2 })
-        ));
-        let huge = Mlp {
-            layers: vec![layer(vec![vec![1e300]], vec![0.0], Activation::Identity)],
-        };
-        assert!(matches!(
-            huge.forward(&[1e300]),
-            Err(ModelError::NonFiniteActivation {
-                layer: 0,
-                neuron: 0
-            })
-        ));
-        assert!(matches!(
-            Mlp { layers: vec![] }.forward(&[]),
-            Err(ModelError::NoLayers)
         ));
     }
 
