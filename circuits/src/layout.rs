@@ -53,6 +53,7 @@
 mod activations;
 mod freivalds;
 mod hashes;
+pub use hashes::{FoldPlan, HashPlan, PackSegment};
 pub mod lanes;
 use lanes::RangeGroups;
 mod planner;
@@ -190,90 +191,6 @@ pub enum Part {
     Weights,
     /// Outputs.
     Outputs,
-}
-
-/// A run of values of one bit-width, packed on consecutive side-lane rows.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PackSegment {
-    /// The range-lane cells of the values, in packing order.
-    pub cells: Vec<CellRef>,
-    /// Their signed bit-width.
-    pub bits: u32,
-    /// First packing row (lanes `Input(0)` for the value, `Acc` for the accumulator).
-    pub start: usize,
-}
-
-impl PackSegment {
-    /// The accumulator cells holding each packed element, in order.
-    pub fn element_cells(&self) -> Vec<CellRef> {
-        let per = crate::chips::pack::values_per_element(self.bits);
-        (0..self.cells.len().div_ceil(per))
-            .map(|e| CellRef {
-                lane: Lane::Acc,
-                row: self.start + ((e + 1) * per).min(self.cells.len()) - 1,
-            })
-            .collect()
-    }
-}
-
-/// Cells of values sharing one bit-width, before packing rows are given to them.
-type ValueRun = (Vec<CellRef>, u32);
-
-/// How one hashed part is packed and hashed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HashPlan {
-    /// The part hashed.
-    pub part: Part,
-    /// Its values, packed segment by segment.
-    pub segments: Vec<PackSegment>,
-    /// First row of its Poseidon blocks.
-    pub start: usize,
-}
-
-impl HashPlan {
-    /// The packed elements' cells, in absorption order.
-    pub fn message_cells(&self) -> Vec<CellRef> {
-        self.segments
-            .iter()
-            .flat_map(PackSegment::element_cells)
-            .collect()
-    }
-}
-
-/// How folded outputs are packed into words and folded at the binding.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FoldPlan {
-    /// The outputs (every item's, in order), packed into words.
-    pub segment: PackSegment,
-    /// First row of the Horner chain (one row per word, the last word first).
-    pub start: usize,
-    /// The chain's lanes: the running fold `acc`, the point `c` and the word `w`.
-    pub lanes: [Lane; 3],
-}
-
-impl FoldPlan {
-    /// Number of packed words.
-    pub fn words(&self) -> usize {
-        self.word_cells().len()
-    }
-
-    /// The packing chains' final cells, one per word, in word order.
-    pub fn word_cells(&self) -> Vec<CellRef> {
-        self.segment.element_cells()
-    }
-
-    /// The `acc`, `c` and `w` cells of chain row `t` (`t = 0` adds the last word).
-    pub fn row_cells(&self, t: usize) -> [CellRef; 3] {
-        self.lanes.map(|lane| CellRef {
-            lane,
-            row: self.start + t,
-        })
-    }
-
-    /// The cell holding the fold `D` (the chain's last `acc`).
-    pub fn folded_cell(&self) -> CellRef {
-        self.row_cells(self.words() - 1)[0]
-    }
 }
 
 /// The complete cell plan of an MLP circuit.
