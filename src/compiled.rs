@@ -115,10 +115,11 @@ impl CompiledModel {
     }
 
     /// Compiles a layout planned by hand (e.g. by `MlpLayout::plan_split_with`, to compare a
-    /// split range lane's public rows with its public copies), for measurements and tests. A
-    /// measurement knob like `allow_split`: a compiled file replans its model with the
-    /// planner, so keys saved from such a model do not load unless the planner lays it out
-    /// the same way.
+    /// split range lane's public rows with its public copies), for measurements and tests. The
+    /// layout must come unmodified from one of `MlpLayout`'s planning functions, which keep
+    /// its cells consistent. A measurement knob like `allow_split`: a compiled file replans
+    /// its model with the planner, so keys saved from such a model do not load unless the
+    /// planner lays it out the same way.
     pub fn from_layout(layout: MlpLayout) -> Self {
         Self::planned(layout, PlanObjective::Prover)
     }
