@@ -6,6 +6,7 @@ mod common;
 use std::{fs, path::Path};
 
 use common::cli::{Scratch, MODEL, OTHER_MODEL, ROOT};
+use zkmlp::model::Mlp;
 
 /// The first `sh` block of the README's "Command line" section.
 fn readme_session() -> String {
@@ -490,4 +491,29 @@ fn a_private_model_compiles_proves_and_verifies_natively_and_on_chain() {
     scratch
         .zkmlp(&["compile", "model.json", "--inputs", "fixed", "-o", "x.zkc"])
         .fails(2, "inputs cannot be fixed");
+}
+
+#[test]
+fn info_names_a_split_range_lane_and_how_its_public_values_are_checked() {
+    let scratch = Scratch::new();
+    scratch.write("mid.json", &Mlp::random(&[16, 64, 64, 1], 7).to_json());
+    scratch
+        .zkmlp(&["compile", "mid.json", "-o", "mid.zkc"])
+        .ok();
+    let info = scratch.zkmlp(&["info", "mid.zkc"]);
+    let line = "split over 2 columns in lockstep, 504 of at most 504 rows each used; \
+                18 public rows in the first";
+    assert!(info.ok().stdout.contains(line), "{}", info.stdout);
+    // a batch's 35 public values are copies to the instance instead
+    scratch
+        .zkmlp(&["compile", "mid.json", "--batch-size", "2", "-o", "two.zkc"])
+        .ok();
+    let info = scratch.zkmlp(&["info", "two.zkc"]);
+    assert!(
+        info.ok()
+            .stdout
+            .contains("public values copied to the instance"),
+        "{}",
+        info.stdout
+    );
 }

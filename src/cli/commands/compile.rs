@@ -152,8 +152,12 @@ pub(super) fn info(compiled_path: &Path) -> Result<(), CliError> {
     if stats.range_lanes > 1 {
         // zkmlp_circuits::layout::lanes
         let layout = file.compiled.layout();
+        let public = match layout.public_copies() {
+            true => "public values copied to the instance".to_string(),
+            false => format!("{} public rows in the first", layout.public_len()),
+        };
         println!(
-            "range lane        split over {} columns in lockstep, {} of at most {} rows each used; public values copied to the instance",
+            "range lane        split over {} columns in lockstep, {} of at most {} rows each used; {public}",
             stats.range_lanes,
             layout.range_column_len(),
             layout.lane_rows
