@@ -153,7 +153,7 @@ impl RangeGroups {
     }
 
     /// The range column and row of range-lane row `row`: rows before the first group (the
-    /// binding's) are column 0's own.
+    /// public rows, or only the binding's) are column 0's own.
     pub fn cell(&self, row: usize) -> (usize, usize) {
         let after = self.groups.partition_point(|g| g.start <= row);
         let Some(group) = after.checked_sub(1).map(|g| &self.groups[g]) else {
