@@ -517,3 +517,50 @@ fn info_names_a_split_range_lane_and_how_its_public_values_are_checked() {
         info.stdout
     );
 }
+
+#[test]
+fn verify_evm_says_what_to_do_when_public_features_make_the_verifier_too_large() {
+    // 128 public features: the generated verifier spends code on each, past EIP-170
+    let scratch = Scratch::new();
+    scratch.write("wide.json", &Mlp::random(&[128, 4, 1], 3).to_json());
+    let features: Vec<String> = (0..128)
+        .map(|i| format!("{:.3}", (i as f64).sin()))
+        .collect();
+    scratch.write("features.json", &format!("[{}]", features.join(", ")));
+    // hashed features need k = 11, past the test ceremony's 2^10 points
+    let srs = ["srs", "gen-unsafe", "--k", "11", "-o", "dev.srs"];
+    scratch.zkmlp(&srs).ok();
+    let unsafe_srs = "--allow-unsafe-srs";
+    for (name, extra) in [("public", &[][..]), ("hashed", &["--inputs", "hashed"][..])] {
+        let (zkc, pk, vk) = (
+            format!("{name}.zkc"),
+            format!("{name}.pk"),
+            format!("{name}.vk"),
+        );
+        let proof = format!("{name}-proof.json");
+        let compile = [&["compile", "wide.json", "-o", &zkc][..], extra].concat();
+        scratch.zkmlp(&compile).ok();
+        let keys = ["--pk", &pk, "--vk", &vk, unsafe_srs];
+        let setup = [&["setup", &zkc, "--srs", "dev.srs"][..], &keys].concat();
+        scratch.zkmlp(&setup).ok();
+        let prove = [
+            "prove",
+            &zkc,
+            "--pk",
+            &pk,
+            "features.json",
+            "-o",
+            &proof,
+            unsafe_srs,
+        ];
+        scratch.zkmlp(&prove).ok();
+        let verified = scratch.zkmlp(&["verify-evm", "--vk", &vk, &proof]);
+        if name == "public" {
+            let hint = "reads each of the 128 features as a public value; compile with \
+                        `--inputs hashed`";
+            verified.fails(4, hint);
+        } else {
+            verified.ok();
+        }
+    }
+}

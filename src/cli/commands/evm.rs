@@ -17,6 +17,24 @@ pub(in crate::cli) fn evm_error(e: crate::evm::EvmError) -> CliError {
     CliError::new(Exit::Failure, e.to_string())
 }
 
+/// [`evm_error`], with what to do when the verifier is over EIP-170 because it reads every
+/// feature as a public value: the generated verifier spends code on each public value.
+fn too_large_hint(e: crate::evm::EvmError, meta: &KeyFile) -> CliError {
+    let public_features = meta.circuit.visibility.inputs == crate::Visibility::Public;
+    match e {
+        crate::evm::EvmError::CodeSizeLimit { .. } if public_features => CliError::new(
+            Exit::Failure,
+            format!(
+                "{e}: it reads each of the {} features as a public value; compile with \
+                 `--inputs hashed` to publish one Poseidon digest of them instead (and \
+                 `--for-evm` for the cheapest verifier)",
+                meta.input_size * meta.batch_size
+            ),
+        ),
+        e => evm_error(e),
+    }
+}
+
 pub(super) fn create_evm_verifier(
     vk_path: &Path,
     output: &Path,
@@ -84,7 +102,7 @@ pub(super) fn verify_evm(
         .step("compiling the verifier", || {
             crate::evm::compile_verifier(&vk, &crate::evm::Solc::default())
         })
-        .map_err(evm_error)?;
+        .map_err(|e| too_large_hint(e, &meta))?;
     let mut evm = crate::evm::LocalEvm::new();
     let outcome = crate::evm::deploy_and_verify(&mut evm, &verifier.contract, &proof.proof)
         .map_err(evm_error)?;
