@@ -171,8 +171,9 @@ impl MlpLayout {
     ///
     /// # Errors
     /// As [`MlpLayout::plan_packed`]; [`SpecError::InvalidRangeSplit`] if the model or the
-    /// visibility cannot be split (see the module docs), if a block and its ReLU row take more
-    /// rows than a column, or if the split needs more than [`MAX_RANGE_LANES`] columns.
+    /// visibility cannot be split (see the module docs), if the public rows (the binding's
+    /// alone with copies), a block and its ReLU row take more rows than a column, or if the
+    /// split needs more than [`MAX_RANGE_LANES`] columns.
     pub fn plan_split(
         model: QuantizedMlp,
         dot_width: usize,
@@ -224,7 +225,7 @@ impl MlpLayout {
             .any(|g| public + g.len > lane_rows)
         {
             return Err(invalid(
-                "a block and its ReLU row take more rows than a column",
+                "the public rows, a block and its ReLU row take more rows than a column",
             ));
         }
         // rows shrink about as 1 / columns: start from that estimate, then add columns
