@@ -287,7 +287,8 @@ fn the_planner_splits_only_where_it_pays() {
     let mid = random_model(&[16, 64, 64, 1], params, 7);
     let planned = MlpLayout::new(mid.clone()).expect("valid");
     assert_eq!(lanes(&planned), (9, 2));
-    // columns as high as k = 9 allows: the ReLU gate reads z at 4 rotations, so 6 blinding rows
+    // columns as high as k = 9 allows: z is read at 4 rotations (lookup and ReLU gate), so 6
+    // blinding rows
     assert_eq!(planned.lane_rows, (1 << 9) - lane_margin(6));
     assert!(
         !planned.public_copies(),
